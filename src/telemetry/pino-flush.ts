@@ -227,6 +227,7 @@ function flushAll(targets: Set<Dest>, deadline: number): Promise<PinoFlushResult
     const pending = new Set<Dest>();
     const cleanups: Cleanups = [];
     let finished = false;
+    let starting = true; // pending empties between synchronous flushes while starting
     // Ref'd on purpose: keeps the loop alive for unref'd transport workers; also bounds every wait.
     const timer = setTimeout(finish, Math.max(0, deadline - Date.now()));
 
@@ -255,10 +256,11 @@ function flushAll(targets: Set<Dest>, deadline: number): Promise<PinoFlushResult
           result.failed++;
           result.errors.push(err instanceof Error ? err.message : String(err));
         }
-        if (pending.size === 0) finish();
+        if (pending.size === 0 && !starting) finish();
       };
       attempt(d, done, cleanups);
     }
+    starting = false;
     if (pending.size === 0) finish();
   });
 }
