@@ -1,0 +1,27 @@
+/** Parsing and printing of the durations accepted by every `GRACEFUL_OTEL_*` time setting. */
+
+const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m)?$/;
+
+/** What a duration setting accepts, for error messages. */
+export const DURATION_FORMS = 'a whole number of milliseconds (250) or a number with ms, s or m (250ms, 5s, 1.5s, 1m)';
+
+/**
+ * Parses `250ms`, `5s`, `1.5s`, `1m` or a bare whole number of milliseconds.
+ * @returns milliseconds, or `undefined` when the text is not a duration.
+ */
+export function parseDuration(text: string): number | undefined {
+  const match = DURATION.exec(text.trim());
+  if (match === null) return undefined;
+  const value = Number(match[1]);
+  const unit = match[2];
+  if (unit === undefined) return Number.isInteger(value) ? value : undefined;
+  const ms = unit === 'ms' ? value : unit === 's' ? value * 1000 : value * 60_000;
+  return Math.round(ms);
+}
+
+/** Prints milliseconds the way a person would write them back into a setting. */
+export function formatDuration(ms: number): string {
+  if (ms >= 60_000 && ms % 60_000 === 0) return `${ms / 60_000}m`;
+  if (ms >= 1000 && ms % 100 === 0) return `${ms / 1000}s`;
+  return `${ms}ms`;
+}

@@ -1,0 +1,102 @@
+/**
+ * The health server: `GET /readyz` (200, then 503 from the first moment of shutdown),
+ * `GET /livez` (200 until exit), `GET /metrics`, and `/prestop`, which starts the shutdown and
+ * answers only once the drain is over so a Kubernetes preStop hook can block on it. Its own
+ * traffic is never counted as the app's, and it does not keep the process alive.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { ignoreServer } from './discovery.js';
+import type { PreStopAccess } from './config.js';
+
+export interface HealthRoutes {
+  isReady(): boolean;
+  /** Exposition for `/metrics`, or `undefined` while no metrics are set up. */
+  metrics(openMetrics: boolean): Promise<{ contentType: string; body: string } | undefined>;
+  /** Starts the shutdown (or joins the running one); resolves when the drain is over. */
+  preStop(): Promise<unknown>;
+  /** Called on every `/metrics` scrape (the linger waits for one). */
+  scraped(): void;
+}
+
+export interface HealthOptions {
+  port: number;
+  host: string | undefined;
+  preStop: PreStopAccess;
+}
+
+/** Starts the health server; resolves once it listens. */
+export function startHealthServer(routes: HealthRoutes, options: HealthOptions): Promise<http.Server> {
+  const server = http.createServer((request, response) => {
+    handle(routes, options, request, response).catch((error: unknown) => {
+      if (!response.headersSent) reply(response, 500, `${String(error)}\n`);
+      else response.destroy();
+    });
+  });
+  ignoreServer(server);
+  // Probes come every few seconds; keep-alive sockets must not hold the exit.
+  server.keepAliveTimeout = 1000;
+  return new Promise((resolve, reject) => {
+    server.once('error', reject);
+    server.listen({ port: options.port, host: options.host }, () => {
+      server.off('error', reject);
+      server.unref();
+      resolve(server);
+    });
+  });
+}
+
+/** Port the health server listens on. */
+export function healthPort(server: http.Server): number {
+  return (server.address() as AddressInfo).port;
+}
+
+async function handle(
+  routes: HealthRoutes,
+  options: HealthOptions,
+  request: http.IncomingMessage,
+  response: http.ServerResponse,
+): Promise<void> {
+  const path = (request.url ?? '/').split('?')[0];
+  const method = request.method ?? 'GET';
+  if (path === '/prestop') {
+    if (method !== 'GET' && method !== 'POST') return reply(response, 405, 'use GET or POST\n', { allow: 'GET, POST' });
+    if (options.preStop === 'off') return reply(response, 404, 'not found\n');
+    if (options.preStop === 'loopback' && !isLoopback(request.socket.remoteAddress)) {
+      return reply(response, 403, 'preStop is only accepted from loopback (GRACEFUL_OTEL_PRESTOP=loopback)\n');
+    }
+    await routes.preStop();
+    return reply(response, 200, 'drained\n');
+  }
+  if (method !== 'GET' && method !== 'HEAD') return reply(response, 405, 'use GET\n', { allow: 'GET, HEAD' });
+  switch (path) {
+    case '/readyz':
+      return routes.isReady() ? reply(response, 200, 'ready\n') : reply(response, 503, 'shutting down\n');
+    case '/livez':
+      return reply(response, 200, 'alive\n');
+    case '/metrics': {
+      routes.scraped();
+      const accept = request.headers.accept ?? '';
+      const exposition = await routes.metrics(accept.includes('application/openmetrics-text'));
+      if (exposition === undefined) return reply(response, 404, 'metrics are not set up\n');
+      return reply(response, 200, exposition.body, { 'content-type': exposition.contentType });
+    }
+    default:
+      return reply(response, 404, 'not found\n');
+  }
+}
+
+function reply(
+  response: http.ServerResponse,
+  status: number,
+  body: string,
+  headers: Record<string, string> = {},
+): void {
+  response.writeHead(status, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store', ...headers });
+  response.end(response.req.method === 'HEAD' ? undefined : body);
+}
+
+function isLoopback(address: string | undefined): boolean {
+  if (address === undefined) return false;
+  return address === '::1' || address.startsWith('127.') || address.startsWith('::ffff:127.');
+}

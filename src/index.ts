@@ -1,0 +1,80 @@
+/**
+ * graceful-otel's programmatic API. The preload (`graceful-otel/register`) and this API share one
+ * engine: calling {@link start} under the preload merges options into it instead of installing
+ * twice.
+ */
+import type http from 'node:http';
+import type { Server } from 'node:net';
+import { getEngine, type Engine } from './engine.js';
+import { installTelemetry } from './telemetry/index.js';
+import type { GracefulOptions, HookOptions, ServerSnapshot, ShutdownHook, WorkToken } from './types.js';
+
+export { ConfigError } from './config.js';
+export type { ShutdownSummary, HookResult, FlushResult } from './observer.js';
+export type * from './types.js';
+
+function engine(): Engine {
+  return getEngine(installTelemetry);
+}
+
+/**
+ * Installs graceful shutdown: watches HTTP servers, listens for the configured signals, starts the
+ * health server. Options win over `GRACEFUL_OTEL_*` variables. Safe to call again (options merge).
+ * @throws {ConfigError} naming each invalid setting, its value and what is accepted.
+ * @returns a promise that resolves once the health server (if any) listens.
+ */
+export function start(options: GracefulOptions = {}): Promise<void> {
+  return engine().start(options);
+}
+
+/** Watches a server the preload cannot see by itself (one that listened before it was loaded). */
+export function addServer(server: Server): void {
+  engine().addServer(server);
+}
+
+/**
+ * Registers a cleanup hook, run after the drain in ascending `order`, each with its own timeout
+ * inside the hooks budget. A hook that throws or hangs is recorded and the sequence goes on.
+ * @returns a function that unregisters the hook.
+ */
+export function onShutdown(name: string, fn: ShutdownHook, options?: HookOptions): () => void {
+  return engine().onShutdown(name, fn, options);
+}
+
+/** Counts a promise as in-flight work: the drain waits for it like for a request. */
+export function track<T>(promise: PromiseLike<T>): PromiseLike<T> {
+  return engine().work.track(promise);
+}
+
+/** Counts a unit of non-HTTP work until `token.end()`: the drain waits for it like for a request. */
+export function beginWork(): WorkToken {
+  return engine().work.begin();
+}
+
+/** Aborts when the shutdown starts: stop polling, stop taking jobs. */
+export const shutdownSignal: AbortSignal = engine().shutdownController.signal;
+
+/** Aborts when the drain deadline passes: cancel what is still running. */
+export const deadlineSignal: AbortSignal = engine().deadlineController.signal;
+
+/** False from the first moment of shutdown. */
+export function isReady(): boolean {
+  return engine().ready;
+}
+
+/** A readiness route for the app's own server: 200 while ready, 503 once shutting down. */
+export function readinessHandler(_request: http.IncomingMessage, response: http.ServerResponse): void {
+  const ready = engine().ready;
+  response.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+  response.end(ready ? 'ready\n' : 'shutting down\n');
+}
+
+/** Starts the shutdown sequence now (or joins the running one); resolves when the drain is over. */
+export function shutdown(): Promise<void> {
+  return engine().shutdown('api');
+}
+
+/** Live counters of every watched server. */
+export function servers(): ServerSnapshot[] {
+  return [...engine().tracker.servers].map((s) => s.snapshot());
+}

@@ -1,0 +1,46 @@
+/**
+ * Phase 4: wait until no request is in flight, no socket is open and no tracked work runs, or
+ * until the drain deadline. At the deadline, what is left is destroyed and counted by kind, and
+ * the deadline signal aborts so the app can cancel its work.
+ */
+import type http from 'node:http';
+import { performance } from 'node:perf_hooks';
+import { settleWithin } from '../deadline.js';
+import type { RunContext } from '../run-context.js';
+
+export async function drain(ctx: RunContext): Promise<void> {
+  const { tracker, work, summary } = ctx;
+  const started = performance.now();
+  const idle = new Promise<void>((resolve) => {
+    const check = (): void => {
+      if (tracker.isIdle() && work.active === 0) resolve();
+    };
+    tracker.onCountDown = check;
+    work.onCountDown = check;
+    check();
+  });
+  const deadline = ctx.startedAt + ctx.config.drainDelayMs + ctx.config.drainTimeoutMs;
+  const drained = await settleWithin(idle, Math.min(deadline, ctx.hardDeadline) - performance.now(), ctx.cut);
+  summary.drainMs = performance.now() - started;
+  if (drained) {
+    summary.drainOutcome = 'clean';
+    return;
+  }
+  summary.drainOutcome = ctx.cut.aborted ? 'skipped' : 'forced';
+  ctx.engine.deadlineController.abort(new Error('drain deadline reached'));
+  const cancelled = tracker.inflightRequests();
+  summary.forced.request += tracker.inflight;
+  summary.forced.connection += tracker.connections;
+  summary.forced.work += work.active;
+  ctx.report('deadlineReached', cancelled, summary);
+  forceClose(ctx);
+}
+
+function forceClose(ctx: RunContext): void {
+  for (const tracked of ctx.tracker.servers) {
+    (tracked.server as http.Server).closeAllConnections?.();
+    for (const session of tracked.sessions) session.destroy();
+    for (const socket of tracked.httpSockets) socket.destroy();
+    for (const socket of tracked.sockets) socket.destroy();
+  }
+}

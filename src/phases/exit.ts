@@ -1,0 +1,20 @@
+/** Phase 7: the exit code, and the exit itself — also when the app's timers would keep the loop alive. */
+import type { RunContext } from '../run-context.js';
+
+/**
+ * 0 when nothing was cut and every hook succeeded, otherwise the configured failure code. A code
+ * the app asked for with `process.exit(n)` during the sequence wins when it is not 0, and is
+ * kept when everything was clean.
+ */
+export function decideExitCode(ctx: RunContext): number {
+  const { summary, config } = ctx;
+  const forced = Object.values(summary.forced).some((n) => n > 0);
+  const failed = forced || summary.hooks.some((h) => h.outcome !== 'ok');
+  const requested = ctx.requestedExitCode;
+  if (!failed) return requested ?? 0;
+  return requested !== undefined && requested !== 0 ? requested : config.failureExitCode;
+}
+
+export function exit(ctx: RunContext, code: number): never {
+  return ctx.engine.realExit(code);
+}

@@ -1,0 +1,31 @@
+/** What each phase of one shutdown run can see. */
+import type { Config } from './config.js';
+import type { ConnectionTracker } from './discovery.js';
+import type { ShutdownObserver, ShutdownSummary } from './observer.js';
+import type { WorkTracker } from './work.js';
+
+/** The parts of the engine a phase may touch. */
+export interface EngineState {
+  ready: boolean;
+  readonly shutdownController: AbortController;
+  readonly deadlineController: AbortController;
+  realExit(code: number): never;
+}
+
+export interface RunContext {
+  readonly engine: EngineState;
+  readonly config: Config;
+  readonly tracker: ConnectionTracker;
+  readonly work: WorkTracker;
+  readonly summary: ShutdownSummary;
+  /** `performance.now()` when the sequence began. */
+  readonly startedAt: number;
+  /** `performance.now()` by which the process must have exited: start + grace period - safety margin. */
+  readonly hardDeadline: number;
+  /** Aborts when the remaining waits are to be skipped (second SIGINT, `process.exit()` during the run). */
+  readonly cut: AbortSignal;
+  /** Exit code the app asked for with `process.exit()` during the run. */
+  requestedExitCode: number | undefined;
+  /** Calls one observer method on every observer; never throws. */
+  report<K extends keyof ShutdownObserver>(event: K, ...args: Parameters<NonNullable<ShutdownObserver[K]>>): void;
+}

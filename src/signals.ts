@@ -1,0 +1,62 @@
+/**
+ * Signal handling. graceful-otel listens for the configured signals and *adopts* every other
+ * listener of those signals, present or added later: it takes them off the process so they do not
+ * run at signal time (the OpenTelemetry auto-instrumentations register, for one, calls
+ * `sdk.shutdown()` there, which drops every span that ends during the drain) and runs them itself
+ * after the drain, once the shutdown spans have ended, before the final flush.
+ */
+
+type Listener = (...args: unknown[]) => unknown;
+
+export interface AdoptedListener {
+  signal: NodeJS.Signals;
+  listener: Listener;
+}
+
+export class SignalRouter {
+  private readonly adopted: AdoptedListener[] = [];
+  private installed = false;
+
+  constructor(
+    private readonly signals: readonly NodeJS.Signals[],
+    private readonly onSignal: (signal: NodeJS.Signals) => void,
+  ) {}
+
+  private readonly handler = (signal: NodeJS.Signals): void => this.onSignal(signal);
+
+  // 'newListener' fires before the listener is added, so it is taken off on the next tick.
+  private readonly onNewListener = (event: string | symbol, listener: Listener): void => {
+    if (typeof event !== 'string' || !this.signals.includes(event as NodeJS.Signals) || listener === this.handler) return;
+    process.nextTick(() => this.adopt(event as NodeJS.Signals, listener));
+  };
+
+  install(): void {
+    if (this.installed) return;
+    this.installed = true;
+    for (const signal of this.signals) {
+      for (const listener of process.listeners(signal) as Listener[]) this.adopt(signal, listener);
+      process.on(signal, this.handler);
+    }
+    process.on('newListener', this.onNewListener);
+  }
+
+  /** Gives adopted listeners back to the process and stops listening. */
+  uninstall(): void {
+    if (!this.installed) return;
+    this.installed = false;
+    process.off('newListener', this.onNewListener);
+    for (const signal of this.signals) process.off(signal, this.handler);
+    for (const { signal, listener } of this.adopted.splice(0)) process.on(signal, listener);
+  }
+
+  /** Adopted listeners of `signal`, in the order they were added. */
+  listenersOf(signal: NodeJS.Signals): Listener[] {
+    return this.adopted.filter((a) => a.signal === signal).map((a) => a.listener);
+  }
+
+  private adopt(signal: NodeJS.Signals, listener: Listener): void {
+    if (!(process.listeners(signal) as Listener[]).includes(listener)) return;
+    process.removeListener(signal, listener);
+    this.adopted.push({ signal, listener });
+  }
+}
