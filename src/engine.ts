@@ -247,7 +247,7 @@ export class Engine implements EngineState {
         },
         { port: config.healthPort, host: config.healthHost, preStop: config.preStop },
       );
-      log().debug({ port: healthPort(this.healthServer), host: config.healthHost }, 'health server listening');
+      log().info({ event: 'health.listening', port: healthPort(this.healthServer), host: config.healthHost ?? '*' }, 'health server listening');
     } catch (error) {
       // Probes on a port that cannot be bound would never pass: stop before serving.
       writeSync(
