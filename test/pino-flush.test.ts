@@ -75,7 +75,9 @@ const all = { lines: N, distinct: N };
 
 describe('pino-flush: lines written just before exit are all there after exit', () => {
   // Destinations opened long before (the usual SIGTERM case).
-  it.each(['sync-stdout', 'stdout', 'async-file', 'transport', 'multistream', 'write-stream'])('%s', async (kind) => {
+  it.each([
+    'sync-stdout', 'stdout', 'async-file', 'async-file-buffered', 'sonic-boom', 'transport', 'multistream', 'write-stream',
+  ])('%s', async (kind) => {
     const r = await run(kind, 'flush');
     expect(r.code).toBe(0);
     for (const out of outputs(kind, r)) expect(out).toEqual(all);
@@ -85,7 +87,7 @@ describe('pino-flush: lines written just before exit are all there after exit', 
   });
 
   // Destinations still opening when the burst is written and exit is called.
-  it.each(['async-file', 'multistream', 'write-stream'])('%s, still opening', async (kind) => {
+  it.each(['async-file', 'async-file-buffered', 'sonic-boom', 'transport', 'multistream', 'write-stream'])('%s, still opening', async (kind) => {
     const r = await run(kind, 'flush', { COLD: '1' });
     expect(r.code).toBe(0);
     for (const out of outputs(kind, r)) expect(out).toEqual(all);
@@ -94,10 +96,10 @@ describe('pino-flush: lines written just before exit are all there after exit', 
 });
 
 describe('control: pino alone, same fixture without our flush', () => {
-  // pino registers exit handlers for pino.destination(), transports and default stdout,
-  // and they save warm destinations; a plain Writable gets none.
-  it('loses the buffer of a plain Writable (fs.createWriteStream)', async () => {
-    const r = await run('write-stream', 'noflush');
+  // pino registers exit handlers for pino.destination(), transports and its default stdout,
+  // and they save those once open; a plain Writable or a SonicBoom built directly gets none.
+  it.each(['write-stream', 'sonic-boom'])('loses the buffer of %s', async (kind) => {
+    const r = await run(kind, 'noflush');
     expect(r.code).toBe(0);
     expect(fileLines(r.files[0] as string).lines).toBeLessThan(N / 2);
   });
@@ -120,6 +122,13 @@ describe('deadline', () => {
     expect(res!.resolvedAt - res!.deadline).toBeLessThan(250);
     // Without abandoning, pino's exit handler spins 10 s in thread-stream's flushSync.
     expect(r.exitedAt - res!.resolvedAt).toBeLessThan(2000);
+  });
+
+  it('holds a ref\'d timer so a callback from an unref\'d handle still arrives', async () => {
+    // Without it the loop empties while awaiting flush: exit code 13, unsettled top-level await.
+    const r = await run('unref-worker', 'flush', {}, 1);
+    expect(r.code).toBe(0);
+    expect(r.result).toMatchObject({ streams: 1, flushed: 1, timedOut: 0 });
   });
 
   it('counts a stream that never calls back as timedOut and disarms its flushSync', async () => {

@@ -292,8 +292,11 @@ function isSonicBoom(d: Dest): boolean {
 
 function flushSonic(d: Dest, done: Done, cleanups: Cleanups): void {
   if ((d.fd as number) < 0) {
-    // The file is still opening: flush/flushSync would throw "sonic boom is not ready yet".
-    return once(d, 'ready', (err) => (err == null ? attempt(d, done, cleanups) : done(err)), cleanups);
+    // The file is still opening: flushSync throws "sonic boom is not ready yet". Go on in the
+    // next tick: SonicBoom emits 'ready' before it starts writing, and a flush(cb) from inside
+    // the listener makes it send the same buffer twice (duplicated lines, seen with minLength).
+    const resume = (): void => attempt(d, done, cleanups);
+    return once(d, 'ready', (err) => (err == null ? process.nextTick(resume) : done(err)), cleanups);
   }
   if (d.sync) {
     // Writes went out synchronously unless minLength buffers them.
