@@ -201,10 +201,16 @@ export class Engine implements EngineState {
   /** A `process.exit()` during the sequence (an adopted listener's, say) must not skip the flush. */
   private guardExit(ctx: RunContext, cut: AbortController): void {
     process.exit = ((code?: number | string | null) => {
-      const requested = code === undefined || code === null ? (typeof process.exitCode === 'number' ? process.exitCode : 0) : Number(code);
-      ctx.requestedExitCode ??= Number.isInteger(requested) ? requested : 1;
-      log().info({ requested_exit_code: ctx.requestedExitCode, phase: this.phase }, 'process.exit() called during shutdown: deferred until the flush is done');
-      ctx.summary.cutShort ??= `process.exit(${String(code ?? '')})`;
+      const asked = code === undefined || code === null ? (typeof process.exitCode === 'number' ? process.exitCode : 0) : Number(code);
+      const requested = Number.isInteger(asked) ? asked : 1;
+      if (ctx.summary.exitCode !== undefined) {
+        // An adopted listener, run during the flush: the code is decided and reported already.
+        log().info({ requested_exit_code: requested, exit_code: ctx.summary.exitCode }, 'process.exit() from a signal listener: deferred until the flush is done');
+        return undefined as never;
+      }
+      ctx.requestedExitCode ??= requested;
+      log().info({ requested_exit_code: requested, phase: this.phase }, 'process.exit() during shutdown: skipping the remaining waits; exiting after the flush');
+      ctx.summary.cutShort ??= `process.exit(${requested})`;
       cut.abort();
       return undefined as never;
     }) as Exit;
