@@ -119,7 +119,7 @@ describe('deadline', () => {
     const res = r.result;
     expect(res).toMatchObject({ streams: 1, flushed: 0, timedOut: 1 });
     expect(res!.resolvedAt - res!.deadline).toBeGreaterThanOrEqual(-5);
-    expect(res!.resolvedAt - res!.deadline).toBeLessThan(250);
+    expect(res!.resolvedAt - res!.deadline).toBeLessThan(500);
     // Without abandoning, pino's exit handler spins 10 s in thread-stream's flushSync.
     expect(r.exitedAt - res!.resolvedAt).toBeLessThan(2000);
   });
@@ -140,9 +140,25 @@ describe('deadline', () => {
     const t0 = Date.now();
     const res = await flusher.flush(t0 + 200);
     expect(Date.now() - t0).toBeGreaterThanOrEqual(195);
-    expect(Date.now() - t0).toBeLessThan(400);
+    expect(Date.now() - t0).toBeLessThan(600);
     expect(res).toMatchObject({ streams: 3, flushed: 1, failed: 1, timedOut: 1, errors: ['boom'] });
     expect(() => stuck.flushSync()).not.toThrow();
+  });
+
+  it('waits for a plain Writable to empty and reports its error', async () => {
+    const flusher = createPinoFlusher();
+    let written = 0;
+    const slow = new Writable({ write(_c, _e, cb) { setTimeout(() => { written++; cb(); }, 30); } });
+    const broken = new Writable({ write(_c, _e, cb) { setTimeout(cb, 30, new Error('disk full')); } });
+    broken.on('error', () => {});
+    for (const w of [slow, broken]) {
+      w.write('a');
+      w.write('b');
+      flusher.register(w);
+    }
+    const res = await flusher.flush(Date.now() + 1000);
+    expect(res).toMatchObject({ streams: 2, flushed: 1, failed: 1, timedOut: 0, errors: ['disk full'] });
+    expect(written).toBe(2);
   });
 
   it('resolves at once when the deadline has passed, still flushing what is synchronous', async () => {
@@ -154,7 +170,7 @@ describe('deadline', () => {
     flusher.register(stuck);
     const t0 = Date.now();
     const res = await flusher.flush(t0 - 1);
-    expect(Date.now() - t0).toBeLessThan(50);
+    expect(Date.now() - t0).toBeLessThan(100);
     expect(res).toMatchObject({ streams: 2, flushed: 1, timedOut: 1 });
     expect(synced).toBe(1);
   });

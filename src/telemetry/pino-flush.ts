@@ -165,15 +165,22 @@ export function createPinoFlusher(): PinoFlusher {
   };
 }
 
-/** Look for pino's stream symbol along the prototype chain (children inherit it) and cache it. */
+/**
+ * Look for pino's stream symbol along the prototype chain (children inherit it) and cache it.
+ * Never throws: it runs inside a channel subscriber, where a throw would crash the app.
+ */
 function findStreamSym(obj: object): boolean {
-  for (let o: object | null = obj, depth = 0; o !== null && depth < 64; o = Object.getPrototypeOf(o) as object | null, depth++) {
-    for (const sym of Object.getOwnPropertySymbols(o)) {
-      if (sym.description === 'pino.stream' && !streamSyms.includes(sym)) {
-        streamSyms.push(sym);
-        return true;
+  try {
+    for (let o: object | null = obj, depth = 0; o !== null && depth < 64; o = Object.getPrototypeOf(o) as object | null, depth++) {
+      for (const sym of Object.getOwnPropertySymbols(o)) {
+        if (sym.description === 'pino.stream' && !streamSyms.includes(sym)) {
+          streamSyms.push(sym);
+          return true;
+        }
       }
     }
+  } catch {
+    // a Proxy or exotic object: not a pino logger
   }
   return false;
 }
@@ -341,7 +348,7 @@ function waitWritable(d: Dest, done: Done, cleanups: Cleanups): void {
     if (idle()) done();
   }, POLL_MS);
   cleanups.push(() => clearInterval(interval));
-  once(d, 'error', done, cleanups);
+  listen(d, 'error', (err) => done(err ?? new Error('stream error')), cleanups);
 }
 
 /** Call `done` on `event`, or with an error on 'error'/'close' first. */
@@ -367,7 +374,7 @@ function once(d: Dest, event: string, done: Done, cleanups: Cleanups): void {
   cleanups.push(off);
 }
 
-function listen(d: Dest, event: string, fn: () => void, cleanups: Cleanups): void {
+function listen(d: Dest, event: string, fn: (arg?: unknown) => void, cleanups: Cleanups): void {
   d.on?.(event, fn);
   cleanups.push(() => d.removeListener?.(event, fn));
 }
