@@ -15,10 +15,13 @@ export const PATHS = {
 
 type Json = Record<string, unknown>;
 
+// Plain JSON, exactly as written to disk (the SDK's objects carry marker functions).
+const plain = (built: unknown): Json => JSON.parse(JSON.stringify(built));
+
 export function buildDashboards(cfg: PackConfig): Record<string, Json> {
   return {
-    'dashboards/graceful-shutdown.json': shutdownDashboard(cfg).build() as unknown as Json,
-    'dashboards/deploy-gateway-errors.json': deployErrorsDashboard(cfg).build() as unknown as Json,
+    'dashboards/graceful-shutdown.json': plain(shutdownDashboard(cfg).build()),
+    'dashboards/deploy-gateway-errors.json': plain(deployErrorsDashboard(cfg).build()),
   };
 }
 
