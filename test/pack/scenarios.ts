@@ -157,7 +157,7 @@ export function buildScenarios(cfg: PackConfig): Scenario[] {
   const shutdownFires = (name: string, extra: Labels = {}) => ({ at: after, alert: { name, labels: { [nsL]: 'shop', [svcL]: 'web', severity: 'warning', ...extra } } });
 
   const pod = { namespace: 'shop', pod: 'web-7d9f-abcde', container: 'app' };
-  const sigkillSeries = (reason: string) => [
+  const sigkillSeries = (reason: string): Scenario['series'] => [
     { metric: 'kube_pod_container_status_restarts_total', labels: pod, values: t.gauge(0, 0, inRollout + 1).map((v) => v ?? 1) },
     { metric: 'kube_pod_container_status_last_terminated_exitcode', labels: pod, values: t.gauge(137, inRollout + 1) },
     { metric: 'kube_pod_container_status_last_terminated_reason', labels: { ...pod, reason }, values: t.gauge(1, inRollout + 1) },
