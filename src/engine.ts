@@ -34,10 +34,12 @@ export class Engine implements EngineState {
   readonly work = new WorkTracker();
   readonly observers: ShutdownObserver[] = [];
   readonly flushers: Flusher[] = [];
+  /** Run when the shutdown begins, before anything is reported (the telemetry's late setup). */
+  readonly preparers: (() => void)[] = [];
   /** Filled by the telemetry layer: the exposition for `/metrics`. */
   metrics: ((openMetrics: boolean) => Promise<{ contentType: string; body: string } | undefined>) | undefined;
-  /** Called on each scrape of the health server's `/metrics`. */
-  readonly scrapeListeners: (() => void)[] = [];
+  /** Waiting for the next scrape of the health server's `/metrics` (the linger). */
+  private scrapeWaiters: (() => void)[] = [];
   config: Config | undefined;
   summary: ShutdownSummary | undefined;
   healthServer: http.Server | undefined;
@@ -144,6 +146,13 @@ export class Engine implements EngineState {
   private begin(trigger: ShutdownTrigger): void {
     if (this.config === undefined) this.start();
     const config = this.config as Config;
+    for (const prepare of this.preparers) {
+      try {
+        prepare();
+      } catch (error) {
+        log().warn({ err: error }, 'telemetry setup failed; shutting down without it');
+      }
+    }
     const startedAt = performance.now();
     const hardDeadline = startedAt + config.gracePeriodMs - config.safetyMarginMs;
     const cut = new AbortController();
@@ -188,6 +197,7 @@ export class Engine implements EngineState {
         run: () => listener.call(process, adoptedSignal),
       })),
       flushers: this.flushers,
+      nextScrape: this.healthServer === undefined ? undefined : () => new Promise<void>((resolve) => this.scrapeWaiters.push(resolve)),
       setPhase: (phase) => (this.phase = phase),
       drained: () => this.markDrained(),
     });
@@ -248,7 +258,7 @@ export class Engine implements EngineState {
           metrics: (openMetrics) => this.metrics?.(openMetrics) ?? Promise.resolve(undefined),
           preStop: () => this.shutdown('prestop'),
           scraped: () => {
-            for (const listener of this.scrapeListeners) listener();
+            for (const resolve of this.scrapeWaiters.splice(0)) resolve();
           },
         },
         { port: config.healthPort, host: config.healthHost, preStop: config.preStop },

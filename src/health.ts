@@ -15,7 +15,7 @@ export interface HealthRoutes {
   metrics(openMetrics: boolean): Promise<{ contentType: string; body: string } | undefined>;
   /** Starts the shutdown (or joins the running one); resolves when the drain is over. */
   preStop(): Promise<unknown>;
-  /** Called on every `/metrics` scrape (the linger waits for one). */
+  /** Called once each `/metrics` scrape has been answered (the linger waits for one). */
   scraped(): void;
 }
 
@@ -75,7 +75,8 @@ async function handle(
     case '/livez':
       return reply(response, 200, 'alive\n');
     case '/metrics': {
-      routes.scraped();
+      // The linger waits for a scrape that has been answered, not merely asked.
+      response.once('finish', () => routes.scraped());
       const accept = request.headers.accept ?? '';
       const exposition = await routes.metrics(accept.includes('application/openmetrics-text'));
       if (exposition === undefined) return reply(response, 404, 'metrics are not set up\n');

@@ -54,6 +54,7 @@ export interface ShutdownObserver {
   hookEnded?(result: HookResult): void;
   /** The exit code is known; the flush is about to start. Spans of the shutdown end here. */
   exitDecided?(summary: ShutdownSummary): void;
+  flushEnded?(result: FlushResult): void;
   /** Last call before `process.exit`. */
   exiting?(summary: ShutdownSummary): void;
 }
@@ -62,6 +63,9 @@ export interface ShutdownObserver {
 export interface Flusher {
   name: string;
   stage: number;
-  /** Must give up by `deadline` (a `performance.now()` timestamp); the caller stops waiting then anyway. */
+  /**
+   * Must give up by `deadline` (a `performance.now()` timestamp); the caller stops waiting then
+   * anyway. A string it resolves with is reported as the step's detail.
+   */
   flush(deadline: number, summary: ShutdownSummary): Promise<unknown>;
 }

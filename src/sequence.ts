@@ -8,7 +8,7 @@ import type { Flusher } from './observer.js';
 import { delay } from './phases/delay.js';
 import { drain } from './phases/drain.js';
 import { decideExitCode, exit } from './phases/exit.js';
-import { LOG_STAGE, runAdoptedListeners, runFlushers } from './phases/flush.js';
+import { lingerForScrape, LOG_STAGE, runAdoptedListeners, runFlushers } from './phases/flush.js';
 import { runHooks, type RegisteredHook } from './phases/hooks.js';
 import { failReadiness } from './phases/readiness.js';
 import { stopIntake } from './phases/stop-intake.js';
@@ -19,6 +19,8 @@ export interface SequenceParts {
   hooks: readonly RegisteredHook[];
   adopted: readonly { name: string; run: () => unknown }[];
   flushers: readonly Flusher[];
+  /** Resolves on the next scrape of the health server's `/metrics` (for the linger). */
+  nextScrape: (() => Promise<void>) | undefined;
   setPhase(phase: Phase): void;
   /** Resolved when the drain is over (the preStop endpoint answers then). */
   drained(): void;
@@ -44,6 +46,7 @@ export async function runSequence(ctx: RunContext, parts: SequenceParts): Promis
 
   await inPhase(ctx, parts, 'flush', async () => {
     const flushStarted = performance.now();
+    if (config.metricsLingerMs > 0 && parts.nextScrape !== undefined) await lingerForScrape(ctx, parts.nextScrape);
     await runAdoptedListeners(ctx, parts.adopted);
     const deadline = Math.min(performance.now() + config.flushTimeoutMs, ctx.hardDeadline);
     await runFlushers(ctx, parts.flushers, (stage) => stage < LOG_STAGE, deadline);

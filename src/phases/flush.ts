@@ -8,10 +8,17 @@ import { performance } from 'node:perf_hooks';
 import { settleWithin } from '../deadline.js';
 import type { Flusher, FlushResult } from '../observer.js';
 import type { RunContext } from '../run-context.js';
+import { describeError } from '../hook-runner.js';
 import { runRecorded } from './hooks.js';
 
 /** Flushers at or above this stage run after the summary line is written: they flush logs. */
 export const LOG_STAGE = 50;
+
+/** With a metrics linger configured, waits for one more scrape of `/metrics` (bounded). */
+export async function lingerForScrape(ctx: RunContext, nextScrape: () => Promise<void>): Promise<void> {
+  const until = Math.min(performance.now() + ctx.config.metricsLingerMs, ctx.hardDeadline - ctx.config.flushTimeoutMs);
+  await settleWithin(nextScrape(), until - performance.now(), ctx.cut);
+}
 
 export async function runAdoptedListeners(
   ctx: RunContext,
@@ -41,14 +48,24 @@ export async function runFlushers(
 async function flushOne(ctx: RunContext, flusher: Flusher, deadline: number): Promise<FlushResult> {
   const started = performance.now();
   let error: unknown;
+  let detail: string | undefined;
   const running = Promise.resolve()
     .then(() => flusher.flush(deadline, ctx.summary))
-    .catch((e: unknown) => {
-      error = e ?? new Error('flush failed');
-    });
+    .then(
+      (value) => {
+        if (typeof value === 'string') detail = value;
+      },
+      (e: unknown) => {
+        error = e ?? new Error('flush failed');
+      },
+    );
   const settled = await settleWithin(running, deadline - started);
   const durationMs = performance.now() - started;
-  if (!settled) return { name: flusher.name, outcome: 'timeout', durationMs };
-  if (error !== undefined) return { name: flusher.name, outcome: 'error', durationMs, detail: String(error) };
-  return { name: flusher.name, outcome: 'ok', durationMs };
+  const result: FlushResult = !settled
+    ? { name: flusher.name, outcome: 'timeout', durationMs }
+    : error !== undefined
+      ? { name: flusher.name, outcome: 'error', durationMs, detail: describeError(error) }
+      : { name: flusher.name, outcome: 'ok', durationMs, ...(detail !== undefined ? { detail } : {}) };
+  ctx.report('flushEnded', result);
+  return result;
 }

@@ -32,6 +32,10 @@ export const logObserver: ShutdownObserver = {
     const level = result.outcome === 'ok' ? 'info' : 'warn';
     log()[level]({ event: 'hook.ended', hook: result.name, outcome: result.outcome, duration_ms: round(result.durationMs), error: result.error }, `hook ${result.name}: ${result.outcome}`);
   },
+  flushEnded(result) {
+    if (result.outcome === 'ok') return;
+    log().warn({ event: 'flush.failed', step: result.name, outcome: result.outcome, duration_ms: round(result.durationMs), detail: result.detail }, `flush step ${result.name}: ${result.outcome}`);
+  },
 };
 
 /** graceful-otel's own log lines go last, after the summary. */
