@@ -1,0 +1,61 @@
+'use strict';
+// Shared by every bench app: the hello-world handler, two control routes and the port
+// announcement on stdout. Peers wrap this server the way their READMEs say; nothing else differs.
+//   /               hello world (the route under load)
+//   /hold?until=ms  answers at the wall time `until` (Date.now() epoch ms): an in-flight request
+//   /stats          this process's CPU time (µs), RSS, peak RSS and held-request count, as JSON
+const http = require('node:http');
+
+const BODY = 'hello world\n';
+const HEADERS = { 'content-type': 'text/plain', 'content-length': String(BODY.length) };
+let held = 0;
+
+function hello(_request, response) {
+  response.writeHead(200, HEADERS);
+  response.end(BODY);
+}
+
+function hold(request, response) {
+  const until = Number(new URL(request.url, 'http://x').searchParams.get('until'));
+  held++;
+  setTimeout(() => {
+    held--;
+    hello(request, response);
+  }, Math.max(0, until - Date.now()));
+}
+
+function stats(_request, response) {
+  const cpu = process.cpuUsage();
+  const body = JSON.stringify({
+    cpuMicros: cpu.user + cpu.system,
+    rss: process.memoryUsage.rss(),
+    maxRssKb: process.resourceUsage().maxRSS,
+    held,
+  });
+  response.writeHead(200, { 'content-type': 'application/json', connection: 'close' });
+  response.end(body);
+}
+
+function handler(request, response) {
+  if (request.url === '/') return hello(request, response);
+  if (request.url === '/stats') return stats(request, response);
+  if (request.url.startsWith('/hold')) return hold(request, response);
+  response.writeHead(404, HEADERS);
+  response.end(BODY);
+}
+
+/** Creates the app's server; `wrap` lets an app put middleware around the handler. */
+function createServer(wrap = (h) => h) {
+  return http.createServer(wrap(handler));
+}
+
+/** Listens on a free loopback port and announces it as one JSON line on stdout. */
+function listen(server, onListening = () => {}) {
+  server.listen(0, '127.0.0.1', () => {
+    onListening();
+    process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`);
+  });
+  return server;
+}
+
+module.exports = { createServer, listen };
