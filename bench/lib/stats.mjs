@@ -27,10 +27,15 @@ export function fmtSummary(s, digits = 1, unit = '') {
   return `${fmt(s.median, digits)}${unit} (${fmt(s.min, digits)}–${fmt(s.max, digits)})`;
 }
 
-/** Signed difference, e.g. "+1.2 ms (−0.3–+2.0)". */
+/** A number with its sign: "+1.2", "−0.3". */
+export function fmtSigned(x, digits = 1) {
+  return x > 0 ? `+${fmt(x, digits)}` : x < 0 ? `−${fmt(-x, digits)}` : fmt(x, digits);
+}
+
+/** Signed difference, e.g. "+1.2 ms (−0.3…+2.0)". */
 export function fmtDelta(s, digits = 1, unit = '') {
   if (s.n === 0) return '–';
-  const sign = (x) => (x > 0 ? `+${fmt(x, digits)}` : x < 0 ? `−${fmt(-x, digits)}` : fmt(0, digits));
+  const sign = (x) => fmtSigned(x, digits);
   if (s.n === 1) return `${sign(s.median)}${unit}`;
   return `${sign(s.median)}${unit} (${sign(s.min)}…${sign(s.max)})`;
 }
