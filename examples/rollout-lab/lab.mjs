@@ -1,0 +1,204 @@
+#!/usr/bin/env node
+// The rollout lab: a rolling restart of three instances under fixed-rate keep-alive load behind
+// Caddy, with Prometheus evaluating the Grafana pack's rules, in three modes (no handling, a
+// naive handler, graceful-otel). See docs/rollout-lab.md.
+//
+//   npm run lab                      full run (about 3 minutes)
+//   npm run lab -- --short           the CI test's run (about a minute)
+//   options: --out DIR (default .tmp/rollout-lab)  --modes none,naive,graceful-otel  --keep-temp
+//
+// Exit codes: 0 the lab ran (its verdicts are in the output), 1 it failed, 64 bad usage,
+// 69 a Debian package or the build is missing, 128+n interrupted by signal n.
+import { mkdirSync, writeFileSync } from 'node:fs';
+import { dirname, join, resolve } from 'node:path';
+import { performance } from 'node:perf_hooks';
+import { fileURLToPath } from 'node:url';
+import { parseArgs } from 'node:util';
+import { proxyCounts, startCaddy } from './lib/caddy.mjs';
+import { renderChart } from './lib/chart.mjs';
+import { checkDependencies } from './lib/deps.mjs';
+import { KubeStateMetrics } from './lib/ksm.mjs';
+import { startLoad, summarise } from './lib/load.mjs';
+import { MODES } from './lib/modes.mjs';
+import { freePorts, sleep } from './lib/net.mjs';
+import { dashboardExpressions, evaluateExpressions, generateLabProfile } from './lib/pack.mjs';
+import { Supervisor } from './lib/procs.mjs';
+import { startPrometheus, targetsFile } from './lib/prometheus.mjs';
+import { expressionsSummary, table, verdict } from './lib/report.mjs';
+import { Deployment } from './lib/rollout.mjs';
+import { REPLICAS, RUNS } from './lib/timings.mjs';
+
+const HERE = dirname(fileURLToPath(import.meta.url));
+const ROOT = resolve(HERE, '../..');
+// Replicas, one surge slot, and room for old instances still draining while the next step runs.
+const SLOTS = REPLICAS * 2 + 1;
+
+const say = (text) => process.stderr.write(`lab: ${text}\n`);
+const unix = (perfMs) => (performance.timeOrigin + perfMs) / 1000;
+
+function options() {
+  const { values } = parseArgs({
+    options: {
+      short: { type: 'boolean', default: false },
+      out: { type: 'string', default: join(ROOT, '.tmp/rollout-lab') },
+      modes: { type: 'string', default: MODES.map((m) => m.id).join(',') },
+      'keep-temp': { type: 'boolean', default: false },
+      help: { type: 'boolean', default: false },
+    },
+  });
+  const modes = values.modes.split(',').map((id) => MODES.find((m) => m.id === id.trim()));
+  if (values.help || modes.includes(undefined)) {
+    process.stderr.write(`usage: node examples/rollout-lab/lab.mjs [--short] [--out DIR] [--modes ${MODES.map((m) => m.id).join(',')}] [--keep-temp]\n`);
+    process.exit(values.help ? 0 : 64);
+  }
+  return { run: values.short ? RUNS.short : RUNS.full, out: resolve(values.out), modes, keepTemp: values['keep-temp'] };
+}
+
+/** Firing alerts (from ALERTS) that concern one service, between two Unix times. */
+async function firedAlerts(prometheus, service, startS, endS) {
+  const { result, error } = await prometheus.queryRange('ALERTS{alertstate="firing"}', startS, endS);
+  if (error) throw new Error(`querying ALERTS: ${error}`);
+  const mine = result.filter(({ metric: m }) => [m.service, m.job, m.deployment].includes(service));
+  return [...new Set(mine.map((r) => r.metric.alertname))].sort();
+}
+
+/** The highest gateway error ratio the pack's recording rule saw for the service. */
+async function peakRatio(prometheus, service, startS, endS) {
+  // The record name carries the profile's window (ratio_rate10s): match it, not its :baseline.
+  const { result } = await prometheus.queryRange(`{__name__=~"graceful:lb_gateway_errors:ratio_rate[0-9a-z]+", service="${service}"}`, startS, endS);
+  const values = (result ?? []).flatMap((r) => r.values.map(([, v]) => Number(v)));
+  return values.length ? Math.max(...values) : undefined;
+}
+
+async function runMode(ctx, mode, ports) {
+  const { supervisor, caddy, prometheus, ksm, run } = ctx;
+  const deployment = new Deployment({
+    supervisor,
+    mode,
+    slots: ports.slots,
+    proxy: caddy.health,
+    ksm,
+    targets: targetsFile(supervisor.tmp, mode.service),
+    replicas: REPLICAS,
+    script: join(HERE, 'service.mjs'),
+    cwd: ROOT,
+  });
+  const began = performance.now();
+  say(`[${mode.id}] starting ${REPLICAS} instances`);
+  await deployment.create();
+  const load = startLoad({ port: ports.front, rate: run.rate, requestMs: run.requestMs });
+  say(`[${mode.id}] load: ${run.rate} req/s of ${run.requestMs} ms requests over keep-alive for ${run.loadS} s`);
+  await sleep(run.warmupS * 1000);
+  say(`[${mode.id}] rolling restart`);
+  const old = await deployment.rollingRestart();
+  // Identical load for every mode, but never less than minTailS after the last old instance exited.
+  const loadEnds = Math.max(load.startedAt + run.loadS * 1000, deployment.rollout.lastExitAt + run.minTailS * 1000);
+  await sleep(Math.max(0, loadEnds - performance.now()));
+  const results = await load.stop();
+  const loadMs = performance.now() - load.startedAt;
+  const proxy = await proxyCounts(caddy.admin, mode.service);
+  const [startS, endS] = [unix(began), unix(performance.now())];
+  const alerts = await firedAlerts(prometheus, mode.service, startS, endS);
+  const peakGatewayErrorRatio = await peakRatio(prometheus, mode.service, startS, endS);
+  await deployment.teardown();
+
+  const rel = (t) => (t === undefined ? undefined : Math.round(t - load.startedAt));
+  const instances = deployment.instances.map((i) => ({
+    name: i.name,
+    revision: i.revision,
+    pid: i.pid,
+    port: i.appPort,
+    spawnedAt: rel(i.spawnedAt),
+    readyAt: rel(i.readyAt),
+    sigtermAt: rel(i.sigtermAt),
+    exitAt: rel(i.exitAt),
+    exit: i.exit,
+    sigkilled: Boolean(i.sigkilled),
+    teardown: Boolean(i.teardown),
+    summary: i.summary && { exit_code: i.summary.exit_code, phases_ms: i.summary.phases_ms, forced: i.summary.forced, drain: i.summary.drain },
+  }));
+  const result = {
+    id: mode.id,
+    service: mode.service,
+    title: mode.title,
+    requests: summarise(results),
+    proxy,
+    alerts,
+    peakGatewayErrorRatio,
+    exitCodes: old.map((i) => i.exit),
+    timeline: {
+      loadMs: Math.round(loadMs),
+      rollout: { startedAt: rel(deployment.rollout.startedAt), endedAt: rel(deployment.rollout.endedAt) },
+      instances,
+      // Every failed request: [ms since the load started, status or connection error].
+      failures: results.filter((r) => r.error !== undefined || r.status >= 300).map((r) => [Math.round(r.at), r.status ?? r.error]),
+    },
+  };
+  say(verdict(result));
+  return result;
+}
+
+async function main() {
+  const opts = options();
+  const { versions, problems } = checkDependencies(ROOT);
+  if (problems.length) {
+    process.stderr.write(`lab: cannot run:\n  - ${problems.join('\n  - ')}\n`);
+    return 69;
+  }
+  const supervisor = new Supervisor({ keepTemp: opts.keepTemp });
+  supervisor.installExitHandlers();
+  say(`${versions.caddy}; ${versions.prometheus}; node ${process.version}; temp dir ${supervisor.tmp}`);
+
+  const [adminPort, promPort, ksmPort, ...rest] = await freePorts(3 + opts.modes.length * (1 + SLOTS * 2));
+  const modePorts = opts.modes.map(() => {
+    const front = rest.shift();
+    return { front, slots: Array.from({ length: SLOTS }, () => ({ app: rest.shift(), health: rest.shift() })) };
+  });
+
+  const ruleFiles = generateLabProfile(ROOT, join(supervisor.tmp, 'pack'));
+  const exprs = dashboardExpressions(ROOT);
+  const ksm = new KubeStateMetrics();
+  await ksm.listen(ksmPort);
+  const caddy = await startCaddy(supervisor, {
+    adminPort,
+    deployments: opts.modes.map((m, k) => ({ service: m.service, port: modePorts[k].front, slots: modePorts[k].slots })),
+  });
+  const services = opts.modes.map((m) => m.service);
+  const prometheus = await startPrometheus(supervisor, { port: promPort, ruleFiles, caddyAdminPort: adminPort, ksmPort, services });
+  say(`Caddy admin http://127.0.0.1:${adminPort}, Prometheus http://127.0.0.1:${promPort}`);
+
+  const started = performance.now();
+  const ctx = { supervisor, caddy, prometheus, ksm, run: opts.run };
+  const runs = [];
+  for (const [k, mode] of opts.modes.entries()) runs.push(await runMode(ctx, mode, modePorts[k]));
+
+  const expressions = await evaluateExpressions(prometheus, exprs, unix(started), unix(performance.now()));
+  const modes = runs;
+  const report = {
+    generatedAt: new Date().toISOString(),
+    versions: { ...versions, node: process.version },
+    run: opts.run,
+    modes,
+    expressions,
+    tempDir: supervisor.tmp,
+  };
+  mkdirSync(opts.out, { recursive: true });
+  const md = `${table(modes)}\n\n${modes.map((m) => `- ${verdict(m)}`).join('\n')}\n\n${expressionsSummary(expressions)}\n`;
+  const caption = `${opts.run.rate} req/s of ${opts.run.requestMs} ms over keep-alive, ${REPLICAS} instances, maxSurge 1; ${versions.caddy}; ${versions.prometheus}; node ${process.version}`;
+  writeFileSync(join(opts.out, 'result.json'), `${JSON.stringify(report, null, 2)}\n`);
+  writeFileSync(join(opts.out, 'result.md'), md);
+  writeFileSync(join(opts.out, 'result.svg'), renderChart(modes, { caption }));
+  process.stdout.write(`\n${md}\nWritten: ${join(opts.out, 'result.json')}, result.md, result.svg\n`);
+
+  await ksm.close();
+  supervisor.cleanup();
+  return 0;
+}
+
+main().then(
+  (code) => process.exit(code),
+  (error) => {
+    process.stderr.write(`lab: failed: ${error.stack ?? error}\n`);
+    process.exit(1);
+  },
+);

@@ -1,0 +1,174 @@
+/**
+ * The rollout lab end to end (examples/rollout-lab): a short run with Debian's Caddy and
+ * Prometheus, three instances per mode, one rolling restart under fixed-rate keep-alive load.
+ * Without shutdown handling the lab must see the damage (failed requests, 502s at the proxy, the
+ * pack's deploy alert); under graceful-otel it must see none. Also: a missing package is named,
+ * and an interrupted run leaves no process and no temp dir behind.
+ */
+import { spawn } from 'node:child_process';
+import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { afterAll, describe, expect, it } from 'vitest';
+import { ROOT } from './helpers/app.js';
+import { RUNS } from '../examples/rollout-lab/lib/timings.mjs';
+
+const LAB = path.join(ROOT, 'examples/rollout-lab/lab.mjs');
+const DEPLOY_ALERT = 'GracefulOtelDeployGatewayErrors';
+
+interface Mode {
+  id: string;
+  requests: { sent: number; failedStatus: number; failedConnection: number };
+  proxy: { gatewayErrors: number };
+  alerts: string[];
+  exitCodes: number[];
+  peakGatewayErrorRatio?: number;
+  timeline: { instances: { pid: number; teardown: boolean; summary?: { exit_code: number } }[] };
+}
+interface Report {
+  modes: Mode[];
+  expressions: { expr: string; error?: string; series: number }[];
+  tempDir: string;
+}
+
+interface Run {
+  code: number | null;
+  signal: NodeJS.Signals | null;
+  stderr: string;
+}
+
+const labs = new Set<number>();
+const outDirs: string[] = [];
+
+// Each lab runs in its own process group: if a test gives up on it, the whole group goes.
+afterAll(() => {
+  for (const pid of labs) {
+    try {
+      process.kill(-pid, 'SIGKILL');
+    } catch {
+      // already gone
+    }
+  }
+  for (const dir of outDirs) rmSync(dir, { recursive: true, force: true });
+});
+
+function startLab(args: string[], env: NodeJS.ProcessEnv = process.env) {
+  const child = spawn(process.execPath, [LAB, ...args], { cwd: ROOT, env, detached: true, stdio: ['ignore', 'pipe', 'pipe'] });
+  labs.add(child.pid as number);
+  let stderr = '';
+  child.stdout.resume();
+  child.stderr.on('data', (chunk: Buffer) => (stderr += chunk.toString('utf8')));
+  const done = new Promise<Run>((resolve) => {
+    child.once('close', (code, signal) => {
+      labs.delete(child.pid as number);
+      resolve({ code, signal, stderr });
+    });
+  });
+  const waitForStderr = async (pattern: RegExp, ms: number): Promise<RegExpMatchArray> => {
+    const until = Date.now() + ms;
+    while (Date.now() < until) {
+      const m = stderr.match(pattern);
+      if (m) return m;
+      await new Promise((r) => setTimeout(r, 50));
+    }
+    throw new Error(`lab printed no ${pattern} within ${ms} ms:\n${stderr}`);
+  };
+  return { child, done, waitForStderr };
+}
+
+function outDir(): string {
+  const dir = mkdtempSync(path.join(tmpdir(), 'lab-test-out-'));
+  outDirs.push(dir);
+  return dir;
+}
+
+function alive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** Pids whose parent is `pid` (Linux /proc). */
+function childrenOf(pid: number): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((name) => {
+      try {
+        // The command name is in parentheses and may hold spaces: the parent pid follows it.
+        const stat = readFileSync(`/proc/${name}/stat`, 'utf8');
+        return Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[1]) === pid;
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+describe('rollout lab', () => {
+  it('names the missing Debian packages and starts nothing', async () => {
+    const { done } = startLab(['--short', '--out', outDir()], { PATH: '/nonexistent' });
+    const run = await done;
+    expect(run.code).toBe(69);
+    expect(run.stderr).toMatch(/`caddy`.*Debian package "caddy"/);
+    expect(run.stderr).toMatch(/`prometheus`.*Debian package "prometheus"/);
+    expect(run.stderr).toContain('apt-get install --no-install-recommends caddy prometheus');
+  });
+
+  it('an interrupted run leaves no process and no temp dir behind', async () => {
+    const lab = startLab(['--short', '--modes', 'none', '--out', outDir()]);
+    const [, tmp] = await lab.waitForStderr(/temp dir (\S+)/, 20_000);
+    // Caddy, Prometheus and three instances are running once the load starts.
+    await lab.waitForStderr(/\[none\] load:/, 60_000);
+    const children = childrenOf(lab.child.pid as number);
+    expect(children.length).toBeGreaterThanOrEqual(5);
+    lab.child.kill('SIGINT');
+    const run = await lab.done;
+    expect(run.code).toBe(130);
+    expect(children.filter(alive)).toEqual([]);
+    expect(existsSync(tmp as string)).toBe(false);
+  }, 90_000);
+
+  it('short run: without handling the proxy returns 502s and the deploy alert fires; under graceful-otel nothing fails', async () => {
+    const out = outDir();
+    const run = await startLab(['--short', '--out', out]).done;
+    expect(run.code, run.stderr).toBe(0);
+    const report = JSON.parse(readFileSync(path.join(out, 'result.json'), 'utf8')) as Report;
+    const mode = (id: string) => report.modes.find((m) => m.id === id) as Mode;
+    const none = mode('none');
+    const graceful = mode('graceful-otel');
+    expect(mode('naive')).toBeDefined();
+
+    // Identical load: every mode got at least the fixed-rate schedule of the short run.
+    const { rate, loadS } = RUNS.short;
+    for (const m of report.modes) expect(m.requests.sent).toBeGreaterThanOrEqual(rate * loadS);
+
+    // The lab can see the problem...
+    expect(none.requests.failedStatus + none.requests.failedConnection).toBeGreaterThan(0);
+    expect(none.proxy.gatewayErrors).toBeGreaterThan(0);
+    // ...through the pack's Caddy mapping and its deploy-time alert.
+    expect(none.peakGatewayErrorRatio).toBeGreaterThan(0.01);
+    expect(none.alerts).toContain(DEPLOY_ALERT);
+    expect(none.exitCodes).toEqual([143, 143, 143]);
+
+    // graceful-otel: not one failed request, not one gateway error, no alert.
+    expect(graceful.requests.failedStatus).toBe(0);
+    expect(graceful.requests.failedConnection).toBe(0);
+    expect(graceful.proxy.gatewayErrors).toBe(0);
+    expect(graceful.alerts).not.toContain(DEPLOY_ALERT);
+    expect(graceful.exitCodes).toEqual([0, 0, 0]);
+
+    // Every dashboard expression parses in Prometheus; the gateway error panels have data.
+    expect(report.expressions.length).toBeGreaterThan(10);
+    expect(report.expressions.filter((e) => e.error)).toEqual([]);
+    expect(report.expressions.some((e) => e.expr.includes('graceful:lb_gateway_errors') && e.series > 0)).toBe(true);
+
+    // A chart was drawn, and nothing of the run is left.
+    expect(readFileSync(path.join(out, 'result.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\n$/);
+    const pids = report.modes.flatMap((m) => m.timeline.instances.map((i) => i.pid));
+    expect(pids.filter(alive)).toEqual([]);
+    expect(existsSync(report.tempDir)).toBe(false);
+  }, 180_000);
+});
