@@ -10,8 +10,9 @@ import { existsSync, mkdtempSync, readdirSync, readFileSync, rmSync } from 'node
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
+import { parseAllDocuments } from 'yaml';
 import { ROOT } from './helpers/app.js';
-import { RUNS } from '../examples/rollout-lab/lib/timings.mjs';
+import { DRAIN_TIMEOUT, GRACEFUL_ENV, REPLICAS, RUNS, SHUTDOWN } from '../examples/rollout-lab/lib/timings.mjs';
 
 const LAB = path.join(ROOT, 'examples/rollout-lab/lab.mjs');
 const DEPLOY_ALERT = 'GracefulOtelDeployGatewayErrors';
@@ -82,13 +83,20 @@ function outDir(): string {
   return dir;
 }
 
+/** Running, not a zombie: a killed child stays a zombie until its new parent reaps it. */
 function alive(pid: number): boolean {
   try {
-    process.kill(pid, 0);
-    return true;
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    return stat.slice(stat.lastIndexOf(')') + 2)[0] !== 'Z';
   } catch {
     return false;
   }
+}
+
+/** The pids still alive after a bounded wait (SIGKILL is delivered asynchronously). */
+async function survivors(pids: number[]): Promise<number[]> {
+  for (let i = 0; i < 40 && pids.some(alive); i++) await new Promise((r) => setTimeout(r, 50));
+  return pids.filter(alive);
 }
 
 /** Pids whose parent is `pid` (Linux /proc). */
@@ -106,6 +114,43 @@ function childrenOf(pid: number): number[] {
     })
     .map(Number);
 }
+
+describe('Kubernetes manifests mirror the lab', () => {
+  type Doc = { kind: string; spec: Record<string, any> };
+  const docs = ['deployment.yaml', 'servicemonitor.yaml'].flatMap((file) =>
+    parseAllDocuments(readFileSync(path.join(ROOT, 'examples/kubernetes', file), 'utf8')).map((d) => d.toJS() as Doc),
+  );
+  const byKind = (kind: string) => docs.find((d) => d.kind === kind) as Doc;
+  const pod = byKind('Deployment').spec.template.spec;
+  const container = pod.containers[0];
+  const env = Object.fromEntries(container.env.map((e: { name: string; value: string }) => [e.name, e.value]));
+
+  it('the same budget: grace period = delay + drain + hooks + flush + margin = terminationGracePeriodSeconds', () => {
+    const { gracePeriod, drainDelay, hooks, flush, safetyMargin } = SHUTDOWN;
+    expect(drainDelay + DRAIN_TIMEOUT + hooks + flush + safetyMargin).toBe(gracePeriod);
+    expect(DRAIN_TIMEOUT).toBeGreaterThan(0);
+    expect(pod.terminationGracePeriodSeconds).toBe(gracePeriod);
+    for (const name of ['GRACE_PERIOD', 'DRAIN_DELAY', 'HOOKS_TIMEOUT', 'FLUSH_TIMEOUT', 'SAFETY_MARGIN'].map((n) => `GRACEFUL_OTEL_${n}`)) {
+      expect(env[name], name).toBe(GRACEFUL_ENV[name as keyof typeof GRACEFUL_ENV]);
+    }
+  });
+
+  it('the same rollout, probes on the health port, a preStop hook, a scrape of /metrics', () => {
+    const deployment = byKind('Deployment').spec;
+    expect(deployment.replicas).toBe(REPLICAS);
+    expect(deployment.strategy.rollingUpdate).toEqual({ maxSurge: 1, maxUnavailable: 0 });
+    const health = container.ports.find((p: { name: string }) => p.name === 'health').containerPort;
+    expect(String(health)).toBe(env.GRACEFUL_OTEL_HEALTH_PORT);
+    expect(container.readinessProbe.httpGet).toEqual({ path: '/readyz', port: 'health' });
+    expect(container.livenessProbe.httpGet).toEqual({ path: '/livez', port: 'health' });
+    expect(container.lifecycle.preStop.exec.command.join(' ')).toContain(`http://127.0.0.1:${health}/prestop`);
+    const service = byKind('Service').spec;
+    expect(service.ports.map((p: { name: string }) => p.name)).toContain('health');
+    const monitor = byKind('ServiceMonitor').spec;
+    expect(monitor.selector.matchLabels).toEqual(service.selector);
+    expect(monitor.endpoints[0]).toMatchObject({ port: 'health', path: '/metrics' });
+  });
+});
 
 describe('rollout lab', () => {
   it('names the missing Debian packages and starts nothing', async () => {
@@ -127,7 +172,7 @@ describe('rollout lab', () => {
     lab.child.kill('SIGINT');
     const run = await lab.done;
     expect(run.code).toBe(130);
-    expect(children.filter(alive)).toEqual([]);
+    expect(await survivors(children)).toEqual([]);
     expect(existsSync(tmp as string)).toBe(false);
   }, 90_000);
 
@@ -160,15 +205,18 @@ describe('rollout lab', () => {
     expect(graceful.alerts).not.toContain(DEPLOY_ALERT);
     expect(graceful.exitCodes).toEqual([0, 0, 0]);
 
-    // Every dashboard expression parses in Prometheus; the gateway error panels have data.
+    // Every dashboard expression parses in Prometheus; the gateway error panels (normalised
+    // load-balancer series, code 502) and graceful-otel's own panels have data.
     expect(report.expressions.length).toBeGreaterThan(10);
     expect(report.expressions.filter((e) => e.error)).toEqual([]);
-    expect(report.expressions.some((e) => e.expr.includes('graceful:lb_gateway_errors') && e.series > 0)).toBe(true);
+    const withData = report.expressions.filter((e) => e.series > 0).map((e) => e.expr);
+    expect(withData.some((e) => e.includes('graceful:lb_requests') && e.includes('502'))).toBe(true);
+    expect(withData.some((e) => e.includes('graceful_shutdown_phase'))).toBe(true);
 
     // A chart was drawn, and nothing of the run is left.
     expect(readFileSync(path.join(out, 'result.svg'), 'utf8')).toMatch(/^<svg[\s\S]*<\/svg>\n$/);
     const pids = report.modes.flatMap((m) => m.timeline.instances.map((i) => i.pid));
-    expect(pids.filter(alive)).toEqual([]);
+    expect(await survivors(pids)).toEqual([]);
     expect(existsSync(report.tempDir)).toBe(false);
   }, 180_000);
 });
