@@ -49,7 +49,9 @@ export async function runSequence(ctx: RunContext, parts: SequenceParts): Promis
     if (config.metricsLingerMs > 0 && parts.nextScrape !== undefined) await lingerForScrape(ctx, parts.nextScrape);
     await runAdoptedListeners(ctx, parts.adopted);
     const deadline = Math.min(performance.now() + config.flushTimeoutMs, ctx.hardDeadline);
-    await runFlushers(ctx, parts.flushers, (stage) => stage < LOG_STAGE, deadline);
+    // A dead exporter may use its share up to the end; the log lines keep a reserve of their own.
+    const logReserve = Math.min(500, config.flushTimeoutMs / 4);
+    await runFlushers(ctx, parts.flushers, (stage) => stage < LOG_STAGE, deadline - logReserve);
     summary.phaseMs.flush = performance.now() - flushStarted; // so far, for the summary line
     logSummary(ctx);
     await runFlushers(ctx, parts.flushers, (stage) => stage >= LOG_STAGE, deadline);

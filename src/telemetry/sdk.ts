@@ -15,6 +15,8 @@ let decided: SdkSource | undefined;
 
 interface Flushable {
   forceFlush?: () => Promise<unknown>;
+  /** The tracer API registers its proxy; the SDK's provider is its delegate. */
+  getDelegate?: () => unknown;
 }
 
 function registered(kind: 'trace' | 'metrics'): boolean {
@@ -52,7 +54,7 @@ export function realProviders(): { name: string; provider: { forceFlush(): Promi
   // The older @opentelemetry/api-logs keeps a versioned getter under a key of its own.
   const legacyLogs = (globalThis as Record<symbol, unknown>)[LOGS_GLOBAL];
   const candidates: [string, unknown][] = [
-    ['tracer provider', store.trace],
+    ['tracer provider', (store.trace as Flushable | undefined)?.getDelegate?.() ?? store.trace],
     ['meter provider', store.metrics],
     ['logger provider', store.logs ?? (typeof legacyLogs === 'function' ? (legacyLogs as (v: number) => unknown)(1) : undefined)],
   ];

@@ -30,8 +30,9 @@ export function createSpans(api: typeof Api, version: string): ShutdownSpans {
   const child = (name: string, attributes: Api.Attributes = {}): Api.Span =>
     tracer.startSpan(name, { attributes }, rootContext);
 
+  // A span of a disabled or absent SDK has all-zero ids: report none rather than zeros.
   const ids = (span: Api.Span | undefined): { traceId: string; spanId: string } | undefined => {
-    if (span === undefined) return undefined;
+    if (span === undefined || !api.trace.isSpanContextValid(span.spanContext())) return undefined;
     const { traceId, spanId } = span.spanContext();
     return { traceId, spanId };
   };

@@ -47,7 +47,7 @@ export class App {
   readonly exited: Promise<Exit>;
   private signalledAt: number | undefined;
   private readonly spawnedAt = performance.now();
-  private waiters: { test: () => boolean; resolve: () => void }[] = [];
+  private waiters: { test: (line: string) => boolean; resolve: (line: string) => void }[] = [];
 
   constructor(readonly child: ChildProcess) {
     const onLines = (into: string[]) => {
@@ -65,10 +65,7 @@ export class App {
       child.once('exit', (code, signal) => {
         const from = this.signalledAt ?? this.spawnedAt;
         // Let the pipes finish before anyone reads the output.
-        setTimeout(() => {
-          this.notify();
-          resolve({ code, signal, ms: performance.now() - from });
-        }, 50);
+        setTimeout(() => resolve({ code, signal, ms: performance.now() - from }), 50);
       });
     });
   }
@@ -98,22 +95,22 @@ export class App {
   /** Resolves when a line of stdout or stderr matches, or rejects after `ms`. */
   waitFor(test: (line: string) => boolean, ms = 15_000, what = 'line'): Promise<string> {
     return new Promise((resolve, reject) => {
-      const find = (): string | undefined => [...this.stdout, ...this.stderr].find(test);
-      const hit = find();
+      const hit = [...this.stdout, ...this.stderr].find(test);
       if (hit !== undefined) return resolve(hit);
-      const timer = setTimeout(() => {
-        reject(new Error(`timed out waiting for ${what}\nstdout:\n${this.stdout.join('\n')}\nstderr:\n${this.stderr.join('\n')}`));
-      }, ms);
-      this.exited.then(() => {
-        clearTimeout(timer);
-        if (find() === undefined) reject(new Error(`exited before ${what}\nstdout:\n${this.stdout.join('\n')}\nstderr:\n${this.stderr.join('\n')}`));
-      });
-      this.waiters.push({
-        test: () => find() !== undefined,
-        resolve: () => {
+      const output = (): string => `\nstdout:\n${this.stdout.slice(-50).join('\n')}\nstderr:\n${this.stderr.slice(-50).join('\n')}`;
+      const timer = setTimeout(() => reject(new Error(`timed out waiting for ${what}${output()}`)), ms);
+      const waiter = {
+        test,
+        resolve: (line: string) => {
           clearTimeout(timer);
-          resolve(find() as string);
+          resolve(line);
         },
+      };
+      this.waiters.push(waiter);
+      this.exited.then(() => {
+        if (!this.waiters.includes(waiter)) return;
+        clearTimeout(timer);
+        reject(new Error(`exited before ${what}${output()}`));
       });
     });
   }
@@ -132,13 +129,10 @@ export class App {
 
   private onLine(into: string[], line: string): void {
     into.push(line);
-    this.notify();
-  }
-
-  private notify(): void {
+    // Only the new line is tested: the rest was tested when it arrived.
     this.waiters = this.waiters.filter((w) => {
-      if (!w.test()) return true;
-      w.resolve();
+      if (!w.test(line)) return true;
+      w.resolve(line);
       return false;
     });
   }

@@ -1,0 +1,291 @@
+/**
+ * Acceptance of the shutdown's telemetry, counted at real receivers: spans at an OTLP receiver,
+ * log lines on disk and on stdout, metrics in the app's own registry and on the health port
+ * (linted by promtool), final values in a real Pushgateway, and a dead or blackholed exporter
+ * that cannot push the exit past the grace period.
+ */
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import net from 'node:net';
+import os from 'node:os';
+import path from 'node:path';
+import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
+// @ts-expect-error plain JS module shared with the demo
+import { startOtlpReceiver } from '../examples/lib/otlp-receiver.mjs';
+import { FIXTURES, get, sleep, startApp, stopAll } from './helpers/app.js';
+
+interface Span {
+  name: string;
+  traceId: string;
+  spanId: string;
+  parentSpanId?: string;
+  scope: string;
+  attributes: Record<string, unknown>;
+  events: { name: string; attributes: Record<string, unknown> }[];
+}
+interface Receiver {
+  spans: Span[];
+  url: string;
+  close(): Promise<void>;
+}
+
+const APP = path.join(FIXTURES, 'telemetry-app.mjs');
+const TEST_APP = path.join(FIXTURES, 'app.mjs');
+let receiver: Receiver;
+let dir: string;
+
+const otlpEnv = (): Record<string, string> => ({
+  OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+  OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+  OTEL_SERVICE_NAME: 'telemetry-test',
+  OTEL_BSP_SCHEDULE_DELAY: '60000', // nothing is exported before the final flush unless we flush
+});
+
+beforeAll(async () => {
+  receiver = (await startOtlpReceiver()) as Receiver;
+});
+afterAll(() => receiver.close());
+beforeEach(() => {
+  receiver.spans.length = 0;
+  dir = mkdtempSync(path.join(os.tmpdir(), 'graceful-otel-tel-'));
+});
+afterEach(async () => {
+  await stopAll();
+  rmSync(dir, { recursive: true, force: true });
+});
+
+describe('the shutdown trace', () => {
+  it('arrives at the OTLP receiver with a span per phase and hook, and the root attributes', async () => {
+    const app = await startApp(TEST_APP, {
+      env: { ...otlpEnv(), HOOKS: 'close-db:ok,stuck:hang:300ms', GRACEFUL_OTEL_DRAIN_DELAY: '200ms', GRACEFUL_OTEL_GRACE_PERIOD: '10s', GRACEFUL_OTEL_DRAIN_TIMEOUT: '700ms' },
+    });
+    const hung = get(app.port, '/hang');
+    await sleep(300);
+    app.signal('SIGTERM');
+    await hung;
+    expect((await app.exited).code).toBe(1);
+
+    const root = receiver.spans.find((s) => s.name === 'graceful.shutdown');
+    expect(root).toBeDefined();
+    const trace = receiver.spans.filter((s) => s.traceId === root?.traceId);
+    const children = trace.filter((s) => s.parentSpanId === root?.spanId);
+    expect(children.map((s) => s.name).sort()).toEqual([
+      'graceful.shutdown.delay',
+      'graceful.shutdown.drain',
+      'graceful.shutdown.hook',
+      'graceful.shutdown.hook',
+      'graceful.shutdown.hooks',
+    ]);
+    expect(children.filter((s) => s.name === 'graceful.shutdown.hook').map((s) => s.attributes['graceful.hook.outcome']).sort()).toEqual(['ok', 'timeout']);
+    expect(root?.attributes).toMatchObject({
+      'graceful.shutdown.trigger': 'SIGTERM',
+      'graceful.shutdown.connections': 1,
+      'graceful.shutdown.inflight_requests': 1,
+      'graceful.shutdown.forced.request': 1,
+      'graceful.shutdown.forced.connection': 1,
+      'graceful.shutdown.forced.hook': 1,
+      'graceful.shutdown.hook_failures': 1,
+      'graceful.shutdown.drain.outcome': 'forced',
+      'process.exit.code': 1,
+    });
+    expect(root?.attributes['graceful.shutdown.drain.duration_ms']).toBeGreaterThan(500);
+    expect(root?.events.map((e) => e.name)).toEqual(['drain started', 'deadline reached']);
+    const drain = children.find((s) => s.name === 'graceful.shutdown.drain');
+    expect(drain?.events).toEqual([
+      { name: 'request cancelled', attributes: expect.objectContaining({ 'http.request.method': 'GET', 'url.path': '/hang' }) },
+    ]);
+    // Log lines of the shutdown carry the trace id.
+    const started = app.logs().find((l) => l.event === 'shutdown.started');
+    expect(started?.trace_id).toBe(root?.traceId);
+  });
+
+  it('all N request spans of slow requests in flight at SIGTERM arrive (app SDK set up by a later preload)', async () => {
+    const app = await startApp(APP, { nodeArgs: ['--import', path.join(FIXTURES, 'otel-setup.mjs')], env: otlpEnv() });
+    const n = 5;
+    const slow = Promise.all(Array.from({ length: n }, () => get(app.port, '/?delay=1000')));
+    await sleep(300);
+    app.signal('SIGTERM');
+    const results = await slow;
+    expect(results.every((r) => r.status === 200)).toBe(true);
+    expect((await app.exited).code).toBe(0);
+    const serverSpans = receiver.spans.filter((s) => s.scope === '@opentelemetry/instrumentation-http' && s.attributes['url.path'] === '/');
+    expect(serverSpans).toHaveLength(n);
+    // One SDK: the app's; the shutdown trace went through it too.
+    expect(receiver.spans.some((s) => s.name === 'graceful.shutdown')).toBe(true);
+  });
+
+  it('also when @opentelemetry/auto-instrumentations-node/register is preloaded (its sdk.shutdown runs after the drain)', async () => {
+    const app = await startApp(APP, {
+      nodeArgs: ['--require', '@opentelemetry/auto-instrumentations-node/register'],
+      env: { ...otlpEnv(), OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none', OTEL_NODE_ENABLED_INSTRUMENTATIONS: 'http' },
+    });
+    const n = 4;
+    const slow = Promise.all(Array.from({ length: n }, () => get(app.port, '/?delay=1000')));
+    await sleep(300);
+    app.signal('SIGTERM');
+    expect((await slow).every((r) => r.status === 200)).toBe(true);
+    expect((await app.exited).code).toBe(0);
+    const serverSpans = receiver.spans.filter((s) => s.scope === '@opentelemetry/instrumentation-http' && s.attributes['url.path'] === '/');
+    expect(serverSpans).toHaveLength(n);
+    expect(receiver.spans.some((s) => s.name === 'graceful.shutdown')).toBe(true);
+  });
+
+  it('starts its own SDK when the app has none; OTEL_SDK_DISABLED=true turns it off', async () => {
+    const on = await startApp(TEST_APP, { env: otlpEnv() });
+    on.signal('SIGTERM');
+    await on.exited;
+    expect(receiver.spans.filter((s) => s.name === 'graceful.shutdown')).toHaveLength(1);
+    expect(receiver.spans.find((s) => s.name === 'graceful.shutdown')?.scope).toBe('graceful-otel');
+
+    receiver.spans.length = 0;
+    const off = await startApp(TEST_APP, { env: { ...otlpEnv(), OTEL_SDK_DISABLED: 'true' } });
+    off.signal('SIGTERM');
+    expect((await off.exited).code).toBe(0);
+    expect(receiver.spans).toHaveLength(0);
+  });
+});
+
+describe('a dead exporter cannot push the exit past the grace period', () => {
+  it.each(['refused', 'blackholed'])('%s OTLP endpoint: exit inside the budget, flush failure logged', async (kind) => {
+    const blackhole = net.createServer(() => {}); // accepts and never answers
+    await new Promise<void>((resolve) => blackhole.listen(0, '127.0.0.1', resolve));
+    const port = (blackhole.address() as net.AddressInfo).port;
+    if (kind === 'refused') await new Promise((resolve) => blackhole.close(resolve));
+    const app = await startApp(TEST_APP, {
+      env: {
+        OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+        OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        GRACEFUL_OTEL_GRACE_PERIOD: '5s',
+        GRACEFUL_OTEL_HOOKS_TIMEOUT: '1s',
+        GRACEFUL_OTEL_FLUSH_TIMEOUT: '1500ms',
+      },
+    });
+    app.signal('SIGTERM');
+    const exit = await app.exited;
+    blackhole.close();
+    expect(exit.ms).toBeLessThan(4000);
+    expect(exit.code).toBe(0);
+    const flushed = app.summary()?.flushed as { name: string; outcome: string }[];
+    const otel = flushed.find((f) => f.name === 'opentelemetry providers');
+    // A refused connection fails fast inside the exporter's retries or runs into the deadline.
+    expect(['timeout', 'error']).toContain(otel?.outcome);
+    expect(app.logs().some((l) => l.event === 'flush.failed' && l.step === 'opentelemetry providers')).toBe(true);
+  });
+});
+
+describe('pino log lines written just before SIGTERM are all there after exit', () => {
+  const N = 20_000;
+  it.each(['stdout', 'file', 'transport', 'multistream'])('%s', async (kind) => {
+    const file = path.join(dir, 'app.log');
+    const app = await startApp(APP, { env: { LOG_KIND: kind, LOG_FILE: file, OTEL_SDK_DISABLED: 'true' } });
+    const wrote = await get(app.port, `/log?n=${N}`);
+    expect(wrote.status).toBe(200);
+    app.signal('SIGTERM');
+    expect((await app.exited).code).toBe(0);
+    const count = (text: string) => text.split('\n').filter((l) => l.includes('"line before shutdown"')).length;
+    if (kind === 'stdout') expect(count(app.stdout.join('\n'))).toBe(N);
+    else expect(count(readFileSync(file, 'utf8'))).toBe(N);
+    if (kind === 'multistream') expect(count(readFileSync(`${file}.2`, 'utf8'))).toBe(N);
+    // The pino step runs after the summary line; only a failure would be logged.
+    expect(app.summary()).toBeDefined();
+    expect(app.logs().filter((l) => l.event === 'flush.failed')).toEqual([]);
+  });
+});
+
+describe('metrics', () => {
+  it("appear in the app's own prom-client /metrics and on the health port, and pass promtool check metrics", async () => {
+    const app = await startApp(APP, { env: { GRACEFUL_OTEL_HEALTH_PORT: '0', OTEL_SDK_DISABLED: 'true' } });
+    await get(app.port, '/');
+    const own = await get(app.port, '/metrics');
+    const health = await get(app.healthPort, '/metrics');
+    // The app's own scrape is itself a request in flight; the health port's is not app traffic.
+    for (const [body, inflight] of [[own.body ?? '', 1], [health.body ?? '', 0]] as const) {
+      expect(body).toContain('graceful_ready 1');
+      expect(body).toMatch(/graceful_http_active_connections\{server="http:\d+"\} 1/);
+      expect(body).toMatch(new RegExp(`graceful_http_inflight_requests\\{server="http:\\d+"\\} ${inflight}`));
+      expect(body).toContain('graceful_shutdown_phase{phase="serving"} 1');
+      expect(body).toContain('graceful_shutdown_grace_period_seconds 30');
+      expect(body).toContain('graceful_shutdown_forced_cancellations_total{kind="request"} 0');
+      expect(body).toContain('# TYPE graceful_shutdown_drain_duration_seconds histogram');
+      expect(body).toContain('# TYPE graceful_shutdown_hook_duration_seconds histogram');
+      expect(body).toContain('# TYPE graceful_shutdown_exit_code gauge');
+      expect(body).toContain('# TYPE graceful_shutdown_started_timestamp_seconds gauge');
+      expect(promtoolCheckMetrics(body)).toEqual({ status: 0, output: '' });
+    }
+    expect(own.body).toContain('app_requests_total'); // the app's registry, not a copy
+    expect(health.body).not.toContain('app_requests_total');
+    app.signal('SIGTERM');
+    expect((await app.exited).code).toBe(0);
+  });
+
+  it('linger: /metrics stays up after the drain until one more scrape, showing final values and the trace exemplar', async () => {
+    const app = await startApp(TEST_APP, {
+      env: { ...otlpEnv(), GRACEFUL_OTEL_HEALTH_PORT: '0', GRACEFUL_OTEL_METRICS_LINGER: '10s', GRACEFUL_OTEL_GRACE_PERIOD: '20s' },
+    });
+    app.signal('SIGTERM');
+    await app.waitForEvent('phase.ended');
+    await sleep(300);
+    expect(app.child.exitCode).toBeNull(); // still lingering
+    const scrape = await getWithAccept(app.healthPort, 'application/openmetrics-text; version=1.0.0');
+    expect(scrape).toContain('graceful_ready 0');
+    expect(scrape).toContain('graceful_shutdown_exit_code 0');
+    expect(scrape).toMatch(/graceful_shutdown_started_timestamp_seconds\{signal="SIGTERM"\} \d+/);
+    expect(scrape).toContain('graceful_shutdown_phase{phase="flush"} 1');
+    const exemplar = /graceful_shutdown_drain_duration_seconds_bucket\{[^}]*outcome="clean"[^}]*\} 1 # \{traceId="([0-9a-f]{32})"/.exec(scrape);
+    expect(exemplar).not.toBeNull();
+    const exit = await app.exited;
+    expect(exit.code).toBe(0);
+    expect(exit.ms).toBeLessThan(5000); // left soon after the scrape, not at the 10 s linger bound
+    const root = receiver.spans.find((s) => s.name === 'graceful.shutdown');
+    expect(exemplar?.[1]).toBe(root?.traceId);
+  });
+});
+
+describe('Pushgateway', () => {
+  let gateway: ChildProcess;
+  let gatewayPort: number;
+  beforeAll(async () => {
+    gatewayPort = await freePort();
+    gateway = spawn('prometheus-pushgateway', [`--web.listen-address=127.0.0.1:${gatewayPort}`], { stdio: 'ignore' });
+    for (let i = 0; i < 100 && !(await get(gatewayPort, '/-/ready', false, 500)).status; i++) await sleep(100);
+  });
+  afterAll(() => {
+    gateway?.kill('SIGKILL');
+  });
+
+  it('holds the final values after the process exited', async () => {
+    expect(existsSync('/usr/bin/prometheus-pushgateway') || spawnSync('which', ['prometheus-pushgateway']).status === 0).toBe(true);
+    const app = await startApp(TEST_APP, {
+      env: { OTEL_SDK_DISABLED: 'true', OTEL_SERVICE_NAME: 'checkout', GRACEFUL_OTEL_PUSHGATEWAY_URL: `http://127.0.0.1:${gatewayPort}` },
+    });
+    app.signal('SIGTERM');
+    expect((await app.exited).code).toBe(0);
+    const body = (await get(gatewayPort, '/metrics')).body ?? '';
+    const line = (name: string) => body.split('\n').find((l) => l.startsWith(name) && l.includes('job="checkout"'));
+    expect(line('graceful_ready')).toMatch(/ 0$/);
+    expect(line('graceful_shutdown_exit_code')).toMatch(/ 0$/);
+    expect(line('graceful_shutdown_grace_period_seconds')).toMatch(/ 30$/);
+    expect(body).toMatch(new RegExp(`graceful_shutdown_started_timestamp_seconds\\{instance="${os.hostname()}",job="checkout",signal="SIGTERM"\\}`));
+  }, 30_000);
+});
+
+function promtoolCheckMetrics(body: string): { status: number | null; output: string } {
+  const result = spawnSync('promtool', ['check', 'metrics'], { input: body, encoding: 'utf8' });
+  if (result.error) throw new Error(`promtool is missing (install Debian's prometheus package): ${result.error.message}`);
+  return { status: result.status, output: `${result.stdout}${result.stderr}`.trim() };
+}
+
+async function getWithAccept(port: number, accept: string): Promise<string> {
+  const response = await fetch(`http://127.0.0.1:${port}/metrics`, { headers: { accept } });
+  return response.text();
+}
+
+function freePort(): Promise<number> {
+  return new Promise((resolve) => {
+    const server = net.createServer();
+    server.listen(0, '127.0.0.1', () => {
+      const { port } = server.address() as net.AddressInfo;
+      server.close(() => resolve(port));
+    });
+  });
+}
