@@ -2,13 +2,14 @@
 // (well under a minute) and writes to a temporary file. Exits non-zero only when the harness
 // itself breaks, never on a performance figure. Options: --smoke, --out <file>.
 import { execFileSync } from 'node:child_process';
-import { existsSync, readFileSync, writeFileSync } from 'node:fs';
+import { readFileSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import { join } from 'node:path';
 import { parseArgs } from 'node:util';
 import { startReceiver } from './lib/receiver.mjs';
 import { renderReport } from './lib/report.mjs';
-import { PRELOAD, ROOT } from './lib/variants.mjs';
+import { snapshotDist } from './lib/snapshot.mjs';
+import { ROOT } from './lib/variants.mjs';
 import { overhead } from './suites/overhead.mjs';
 import { idleShutdown, keepAliveShutdown, inflightShutdown } from './suites/shutdown.mjs';
 import { startup, evalZero } from './suites/startup.mjs';
@@ -42,7 +43,7 @@ for (const tool of ['wrk', 'taskset']) {
     throw new Error(`bench needs ${tool} on PATH`);
   }
 }
-if (!existsSync(PRELOAD)) throw new Error(`${PRELOAD} is missing: run npm run build first`);
+await snapshotDist(process.execPath);
 // The harness and its helpers stay off the servers' CPU.
 execFileSync('taskset', ['-a', '-p', '-c', '1', String(process.pid)], { stdio: 'ignore' });
 

@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 const require = createRequire(import.meta.url);
 const app = (file) => fileURLToPath(new URL(`../apps/${file}`, import.meta.url));
 export const ROOT = fileURLToPath(new URL('../..', import.meta.url));
-export const PRELOAD = fileURLToPath(new URL('../../dist/esm/register.js', import.meta.url));
+export const PRELOAD = fileURLToPath(new URL('../.dist/esm/register.js', import.meta.url)); // see snapshot.mjs
 const OTEL_REGISTER = require.resolve('@opentelemetry/auto-instrumentations-node/register');
 
 const preload = ['--import', PRELOAD];
