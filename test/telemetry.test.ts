@@ -39,6 +39,7 @@ const otlpEnv = (): Record<string, string> => ({
   OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
   OTEL_SERVICE_NAME: 'telemetry-test',
   OTEL_BSP_SCHEDULE_DELAY: '60000', // nothing is exported before the final flush unless we flush
+  OTEL_SDK_DISABLED: 'false',
 });
 
 beforeAll(async () => {
@@ -155,6 +156,7 @@ describe('a dead exporter cannot push the exit past the grace period', () => {
       env: {
         OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
         OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+        OTEL_SDK_DISABLED: 'false',
         GRACEFUL_OTEL_GRACE_PERIOD: '5s',
         GRACEFUL_OTEL_HOOKS_TIMEOUT: '1s',
         GRACEFUL_OTEL_FLUSH_TIMEOUT: '1500ms',

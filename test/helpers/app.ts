@@ -153,6 +153,8 @@ export async function startApp(script: string, options: StartOptions = {}): Prom
       HOST: '127.0.0.1',
       PORT: '0',
       GRACEFUL_OTEL_HEALTH_HOST: '127.0.0.1',
+      // No collector runs in most tests: the OTLP flush would retry until the flush deadline.
+      OTEL_SDK_DISABLED: 'true',
       ...options.env,
     },
     stdio: ['ignore', 'pipe', 'pipe'],
