@@ -20,6 +20,7 @@ import { checkDependencies } from './lib/deps.mjs';
 import { KubeStateMetrics } from './lib/ksm.mjs';
 import { startLoad, summarise } from './lib/load.mjs';
 import { MODES } from './lib/modes.mjs';
+import { observed } from './lib/observed.mjs';
 import { freePorts, sleep } from './lib/net.mjs';
 import { dashboardExpressions, evaluateExpressions, generateLabProfile } from './lib/pack.mjs';
 import { Supervisor } from './lib/procs.mjs';
@@ -54,22 +55,6 @@ function options() {
   return { run: values.short ? RUNS.short : RUNS.full, out: resolve(values.out), modes, keepTemp: values['keep-temp'] };
 }
 
-/** Firing alerts (from ALERTS) that concern one service, between two Unix times. */
-async function firedAlerts(prometheus, service, startS, endS) {
-  const { result, error } = await prometheus.queryRange('ALERTS{alertstate="firing"}', startS, endS);
-  if (error) throw new Error(`querying ALERTS: ${error}`);
-  const mine = result.filter(({ metric: m }) => [m.service, m.job, m.deployment].includes(service));
-  return [...new Set(mine.map((r) => r.metric.alertname))].sort();
-}
-
-/** The highest gateway error ratio the pack's recording rule saw for the service. */
-async function peakRatio(prometheus, service, startS, endS) {
-  // The record name carries the profile's window (ratio_rate10s): match it, not its :baseline.
-  const { result } = await prometheus.queryRange(`{__name__=~"graceful:lb_gateway_errors:ratio_rate[0-9a-z]+", service="${service}"}`, startS, endS);
-  const values = (result ?? []).flatMap((r) => r.values.map(([, v]) => Number(v)));
-  return values.length ? Math.max(...values) : undefined;
-}
-
 async function runMode(ctx, mode, ports) {
   const { supervisor, caddy, prometheus, ksm, run } = ctx;
   const deployment = new Deployment({
@@ -98,8 +83,7 @@ async function runMode(ctx, mode, ports) {
   const loadMs = performance.now() - load.startedAt;
   const proxy = await proxyCounts(caddy.admin, mode.service);
   const [startS, endS] = [unix(began), unix(performance.now())];
-  const alerts = await firedAlerts(prometheus, mode.service, startS, endS);
-  const peakGatewayErrorRatio = await peakRatio(prometheus, mode.service, startS, endS);
+  const seen = await observed(prometheus, mode.service, startS, endS, performance.timeOrigin + load.startedAt);
   await deployment.teardown();
 
   const rel = (t) => (t === undefined ? undefined : Math.round(t - load.startedAt));
@@ -123,12 +107,15 @@ async function runMode(ctx, mode, ports) {
     title: mode.title,
     requests: summarise(results),
     proxy,
-    alerts,
-    peakGatewayErrorRatio,
+    alerts: seen.alerts,
+    peakGatewayErrorRatio: seen.peakGatewayErrorRatio,
     exitCodes: old.map((i) => i.exit),
     timeline: {
       loadMs: Math.round(loadMs),
       rollout: { startedAt: rel(deployment.rollout.startedAt), endedAt: rel(deployment.rollout.endedAt) },
+      // As Prometheus saw them: the pack's rollout window (marker + tail) and the deploy alert firing.
+      packRolloutWindow: seen.rolloutWindow,
+      deployAlertFiring: seen.deployAlertFiring,
       instances,
       // Every failed request: [ms since the load started, status or connection error].
       failures: results.filter((r) => r.error !== undefined || r.status >= 300).map((r) => [Math.round(r.at), r.status ?? r.error]),

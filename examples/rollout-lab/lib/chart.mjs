@@ -12,7 +12,9 @@ const LANE_H = 11;
 const COLORS = {
   gateway: '#d62728',
   connection: '#ff7f0e',
-  rollout: '#dbe9f6',
+  rollout: '#cfe0f3',
+  window: '#edf3fa',
+  alert: '#8b0000',
   sigterm: '#555',
   ready: '#2ca02c',
   delay: '#f2c94c',
@@ -47,6 +49,8 @@ function panel(mode) {
     loadMs: t.loadMs,
     failures: t.failures,
     rollout: t.rollout,
+    window: t.packRolloutWindow ?? [],
+    alert: t.deployAlertFiring ?? [],
     ready: t.instances.filter((i) => i.revision > 1).map((i) => i.readyAt),
     old: t.instances.filter((i) => i.sigtermAt !== undefined && !i.teardown).map((i) => ({ ...i, phasesMs: i.summary?.phases_ms })),
   };
@@ -63,12 +67,17 @@ export function renderChart(modes, { caption = '' } = {}) {
   let y = 62;
   legend(out);
   panels.forEach((p, k) => {
-    const top = y + 18;
+    const top = y + 24;
     const lanes = p.old.length;
-    const height = 18 + PLOT_H + 8 + lanes * LANE_H + 26;
+    const height = 24 + PLOT_H + 8 + lanes * LANE_H + 26;
     out.push(`<text x="10" y="${y + 12}" font-weight="bold">${esc(p.title)}</text>`);
+    const bandH = PLOT_H + 8 + lanes * LANE_H;
+    const clip = (ms) => Math.min(Math.max(ms, 0), maxMs);
+    // The pack's rollout window (marker plus its tail, as recorded in Prometheus), under the marker.
+    for (const [a, b] of p.window) out.push(`<rect x="${f(x(clip(a)))}" y="${top}" width="${f(x(clip(b)) - x(clip(a)))}" height="${bandH}" fill="${COLORS.window}"/>`);
     // Rollout marker: the Deployment's Progressing condition with reason ReplicaSetUpdated.
-    out.push(`<rect x="${f(x(p.rollout.startedAt))}" y="${top}" width="${f(x(p.rollout.endedAt) - x(p.rollout.startedAt))}" height="${PLOT_H + 8 + lanes * LANE_H}" fill="${COLORS.rollout}"/>`);
+    out.push(`<rect x="${f(x(p.rollout.startedAt))}" y="${top}" width="${f(x(p.rollout.endedAt) - x(p.rollout.startedAt))}" height="${bandH}" fill="${COLORS.rollout}"/>`);
+    for (const [a, b] of p.alert) out.push(`<rect x="${f(x(clip(a)))}" y="${top - 6}" width="${f(Math.max(2, x(clip(b)) - x(clip(a))))}" height="4" fill="${COLORS.alert}"/>`);
     for (let g = 0; g <= 4; g++) {
       const gy = top + PLOT_H - (g / 4) * PLOT_H;
       out.push(`<line x1="${LEFT}" x2="${WIDTH - RIGHT}" y1="${f(gy)}" y2="${f(gy)}" stroke="${COLORS.grid}"/>`);
@@ -120,6 +129,8 @@ function legend(out) {
     ['gateway', 'gateway error (502/503/504)'],
     ['connection', 'other failure (reset, timeout)'],
     ['rollout', 'rollout (Progressing: ReplicaSetUpdated)'],
+    ['window', "pack's rollout window (marker + tail)"],
+    ['alert', 'deploy alert firing'],
     ['ready', 'new instance in rotation'],
     ['delay', 'delay'],
     ['drain', 'drain'],

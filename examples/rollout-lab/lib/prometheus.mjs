@@ -70,6 +70,13 @@ export class Prometheus {
     return this.#api('query', { query: expr, ...(timeS ? { time: String(timeS) } : {}) });
   }
 
+  /** Resolves once every static job has been scraped successfully. Prometheus hands new targets
+   * to its scrapers at most every 5 s: without this the first mode's first seconds go unseen. */
+  async waitForScrapes(jobs) {
+    const expr = `up{job=~"${jobs.join('|')}"} == 1`;
+    await until(async () => (await this.query(expr)).result?.length === jobs.length, { timeoutMs: 20_000, intervalMs: 250, what: `Prometheus to scrape ${jobs.join(', ')}` });
+  }
+
   /** Range query between two Unix times (seconds). */
   queryRange(expr, startS, endS, stepS = 1) {
     return this.#api('query_range', { query: expr, start: String(startS), end: String(endS), step: String(stepS) });
@@ -92,5 +99,7 @@ export async function startPrometheus(supervisor, { port, ...options }) {
     until(async () => (await request(`${url}/-/ready`)).status === 200, { timeoutMs: 30_000, what: 'Prometheus to be ready' }),
     child.exited.then(() => Promise.reject(child.failure('prometheus exited during startup'))),
   ]);
-  return new Prometheus(url, child);
+  const prometheus = new Prometheus(url, child);
+  await prometheus.waitForScrapes(['caddy', 'kube-state-metrics']);
+  return prometheus;
 }

@@ -39,7 +39,7 @@ export const PROMETHEUS = { scrapeInterval: '1s', evaluationInterval: '1s' };
  * change between them. */
 export const RUNS = {
   full: { rate: 100, requestMs: 100, loadS: 45, warmupS: 10, minTailS: 15 },
-  short: { rate: 100, requestMs: 100, loadS: 18, warmupS: 2, minTailS: 4 },
+  short: { rate: 100, requestMs: 100, loadS: 16, warmupS: 2, minTailS: 4 },
 };
 
 /** A Deployment of three replicas rolled with maxSurge 1, maxUnavailable 0. */
