@@ -44,15 +44,16 @@ function options() {
       out: { type: 'string', default: join(ROOT, '.tmp/rollout-lab') },
       modes: { type: 'string', default: MODES.map((m) => m.id).join(',') },
       'keep-temp': { type: 'boolean', default: false },
+      sequential: { type: 'boolean', default: false },
       help: { type: 'boolean', default: false },
     },
   });
   const modes = values.modes.split(',').map((id) => MODES.find((m) => m.id === id.trim()));
   if (values.help || modes.includes(undefined)) {
-    process.stderr.write(`usage: node examples/rollout-lab/lab.mjs [--short] [--out DIR] [--modes ${MODES.map((m) => m.id).join(',')}] [--keep-temp]\n`);
+    process.stderr.write(`usage: node examples/rollout-lab/lab.mjs [--short] [--out DIR] [--modes ${MODES.map((m) => m.id).join(',')}] [--sequential] [--keep-temp]\n`);
     process.exit(values.help ? 0 : 64);
   }
-  return { run: values.short ? RUNS.short : RUNS.full, out: resolve(values.out), modes, keepTemp: values['keep-temp'] };
+  return { run: values.short ? RUNS.short : RUNS.full, out: resolve(values.out), modes, keepTemp: values['keep-temp'], sequential: values.sequential };
 }
 
 async function runMode(ctx, mode, ports) {
@@ -86,21 +87,7 @@ async function runMode(ctx, mode, ports) {
   const seen = await observed(prometheus, mode.service, startS, endS, performance.timeOrigin + load.startedAt);
   await deployment.teardown();
 
-  const rel = (t) => (t === undefined ? undefined : Math.round(t - load.startedAt));
-  const instances = deployment.instances.map((i) => ({
-    name: i.name,
-    revision: i.revision,
-    pid: i.pid,
-    port: i.appPort,
-    spawnedAt: rel(i.spawnedAt),
-    readyAt: rel(i.readyAt),
-    sigtermAt: rel(i.sigtermAt),
-    exitAt: rel(i.exitAt),
-    exit: i.exit,
-    sigkilled: Boolean(i.sigkilled),
-    teardown: Boolean(i.teardown),
-    summary: i.summary && { exit_code: i.summary.exit_code, phases_ms: i.summary.phases_ms, forced: i.summary.forced, drain: i.summary.drain },
-  }));
+  const rel = (t) => Math.round(t - load.startedAt);
   const result = {
     id: mode.id,
     service: mode.service,
@@ -116,7 +103,7 @@ async function runMode(ctx, mode, ports) {
       // As Prometheus saw them: the pack's rollout window (marker + tail) and the deploy alert firing.
       packRolloutWindow: seen.rolloutWindow,
       deployAlertFiring: seen.deployAlertFiring,
-      instances,
+      instances: deployment.describe(load.startedAt),
       // Every failed request: [ms since the load started, status or connection error].
       failures: results.filter((r) => r.error !== undefined || r.status >= 300).map((r) => [Math.round(r.at), r.status ?? r.error]),
     },
@@ -156,8 +143,11 @@ async function main() {
 
   const started = performance.now();
   const ctx = { supervisor, caddy, prometheus, ksm, run: opts.run };
+  // The modes share nothing but the machine (own Caddy server, slots, series): by default they
+  // run side by side, on the same time axis.
   const runs = [];
-  for (const [k, mode] of opts.modes.entries()) runs.push(await runMode(ctx, mode, modePorts[k]));
+  if (opts.sequential) for (const [k, mode] of opts.modes.entries()) runs.push(await runMode(ctx, mode, modePorts[k]));
+  else runs.push(...(await Promise.all(opts.modes.map((mode, k) => runMode(ctx, mode, modePorts[k])))));
 
   const expressions = await evaluateExpressions(prometheus, exprs, unix(started), unix(performance.now()));
   const modes = runs;

@@ -21,7 +21,8 @@ export function checkDependencies(root) {
   const problems = missing.map((t) => `\`${t.command}\` (${t.role}) is not on PATH: install the Debian package "${t.pkg}".`);
   if (missing.length) {
     problems.push(`On Debian/Ubuntu: sudo apt-get install --no-install-recommends ${missing.map((t) => t.pkg).join(' ')}` +
-      ' (then stop the services the packages start: the lab runs its own instances on free ports).');
+      ' and stop the services the packages start (the lab runs its own instances on free ports);' +
+      ' scripts/install-debian-deps.sh does both, for everything the test suite needs.');
   }
   if (!existsSync(join(root, 'dist/esm/register.js'))) problems.push('graceful-otel is not built (dist/ is missing): run `npm run build` first.');
   return { versions, problems };

@@ -74,6 +74,26 @@ export class Deployment {
     await Promise.all(live.map((i) => i.child.exited));
   }
 
+  /** Every instance's life, times in ms since `originMs` (performance.now() clock). */
+  describe(originMs) {
+    const rel = (t) => (t === undefined ? undefined : Math.round(t - originMs));
+    return this.instances.map((i) => ({
+      name: i.name,
+      revision: i.revision,
+      pid: i.pid,
+      port: i.appPort,
+      spawnedAt: rel(i.spawnedAt),
+      readyAt: rel(i.readyAt),
+      sigtermAt: rel(i.sigtermAt),
+      exitAt: rel(i.exitAt),
+      exit: i.exit,
+      sigkilled: Boolean(i.sigkilled),
+      teardown: Boolean(i.teardown),
+      // graceful-otel's own account of its shutdown (its last log line).
+      summary: i.summary && { exit_code: i.summary.exit_code, phases_ms: i.summary.phases_ms, forced: i.summary.forced, drain: i.summary.drain },
+    }));
+  }
+
   #live() {
     return this.instances.filter((i) => i.exit === undefined && i.sigtermAt === undefined);
   }
