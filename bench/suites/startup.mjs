@@ -2,7 +2,7 @@
 // once the process has settled (lazy loads after listening included). Then `node -e 0` under
 // each preload: wall time, and peak RSS from GNU time.
 import { execFile } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { performance } from 'node:perf_hooks';
@@ -12,6 +12,8 @@ import { startServer, NODE } from '../lib/server.mjs';
 import { VARIANTS, childEnv, preloadFlags, ROOT } from '../lib/variants.mjs';
 
 const run = promisify(execFile);
+// GNU time (Debian package `time`) gives the peak RSS; without it only the wall time is taken.
+const GNU_TIME = '/usr/bin/time';
 
 /** Pairs: the figure is each variant against the baseline given beside it. */
 export const STARTUP_VARIANTS = [
@@ -58,13 +60,14 @@ export async function evalZero({ runs, receiver, log }) {
       for (const id of rotate(EVAL_VARIANTS, round)) {
         const out = join(dir, `${id}.time`);
         const t0 = performance.now();
-        await run('taskset', ['-c', '0', '/usr/bin/time', '-f', '%M', '-o', out, NODE, ...preloadFlags(id), '-e', '0'], {
+        const timed = existsSync(GNU_TIME) ? [GNU_TIME, '-f', '%M', '-o', out] : [];
+        await run('taskset', ['-c', '0', ...timed, NODE, ...preloadFlags(id), '-e', '0'], {
           cwd: ROOT,
           env: childEnv(VARIANTS[id], receiver.url),
           timeout: 60_000,
         });
         samples[id].ms[round] = performance.now() - t0;
-        samples[id].mb[round] = Number(readFileSync(out, 'utf8').trim().split('\n').at(-1)) / 1024;
+        samples[id].mb[round] = timed.length ? Number(readFileSync(out, 'utf8').trim().split('\n').at(-1)) / 1024 : NaN;
       }
       log(`node -e 0 run ${round + 1}/${runs}`);
     }
