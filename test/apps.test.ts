@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EXAMPLES, get, keepAliveLoad, sleep, startApp, stopAll } from './helpers/app.js';
+import { EXAMPLES, FIXTURES, get, keepAliveLoad, sleep, startApp, stopAll } from './helpers/app.js';
 
 afterEach(stopAll);
 
@@ -43,9 +43,9 @@ describe('example apps under keep-alive load', () => {
 
 describe('slow and idle connections', () => {
   it('a slow request in flight at SIGTERM completes during the drain', async () => {
-    const app = await startApp(path.join(EXAMPLES, 'http.mjs'));
+    const app = await startApp(path.join(FIXTURES, 'app.mjs'));
     const slow = get(app.port, '/?delay=2000');
-    await sleep(200);
+    await app.received();
     app.signal('SIGTERM');
     const [result, exit] = await Promise.all([slow, app.exited]);
     expect(result.status).toBe(200);

@@ -8,7 +8,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { EXAMPLES, FIXTURES, get, sleep, startApp, stopAll } from './helpers/app.js';
+import { FIXTURES, get, sleep, startApp, stopAll } from './helpers/app.js';
 
 const APP = path.join(FIXTURES, 'app.mjs');
 let dir: string;
@@ -30,7 +30,7 @@ describe('deadlines', () => {
       env: { NOTES: notesFile, GRACEFUL_OTEL_GRACE_PERIOD: '6s', GRACEFUL_OTEL_DRAIN_TIMEOUT: '1s', GRACEFUL_OTEL_HOOKS_TIMEOUT: '1s', GRACEFUL_OTEL_FLUSH_TIMEOUT: '1s' },
     });
     const hung = get(app.port, '/hang');
-    await sleep(200);
+    await app.received();
     app.signal('SIGTERM');
     const [result, exit] = await Promise.all([hung, app.exited]);
     expect(result.answered).toBe(false);
@@ -147,7 +147,7 @@ describe('readiness, delay and the health server', () => {
   it('the preStop endpoint starts the shutdown and answers only once the drain is over', async () => {
     const app = await startApp(APP, { env: { GRACEFUL_OTEL_HEALTH_PORT: '0' } });
     const slow = get(app.port, '/?delay=1000');
-    await sleep(100);
+    await app.received();
     const started = performance.now();
     const preStop = await get(app.healthPort, '/prestop');
     expect(preStop.status).toBe(200);
@@ -172,7 +172,7 @@ describe('signals', () => {
   it('a repeated SIGTERM is logged and ignored', async () => {
     const app = await startApp(APP);
     const slow = get(app.port, '/?delay=1200');
-    await sleep(100);
+    await app.received();
     app.signal('SIGTERM');
     await sleep(200);
     app.child.kill('SIGTERM');
@@ -185,7 +185,7 @@ describe('signals', () => {
   it('a second SIGINT skips the remaining waits and goes straight to flush and exit', async () => {
     const app = await startApp(APP, { env: { GRACEFUL_OTEL_GRACE_PERIOD: '30s' } });
     const slow = get(app.port, '/?delay=20000');
-    await sleep(100);
+    await app.received();
     app.signal('SIGINT');
     await app.waitForEvent('drain.started');
     app.child.kill('SIGINT');
@@ -200,7 +200,7 @@ describe('signals', () => {
   it("adopts the app's own SIGTERM listener: it runs after the drain, and its process.exit() does not skip the flush", async () => {
     const app = await startApp(APP, { env: { NOTES: notesFile, OWN_SIGTERM: 'exit:0' } });
     const slow = get(app.port, '/?delay=800');
-    await sleep(100);
+    await app.received();
     app.signal('SIGTERM');
     const [result, exit] = await Promise.all([slow, app.exited]);
     // Without adoption, the app's listener would have exited at once and cut the slow request.
@@ -212,12 +212,12 @@ describe('signals', () => {
   });
 
   it('with @opentelemetry/auto-instrumentations-node/register also preloaded, SIGTERM drains, runs its handler, exits', async () => {
-    const app = await startApp(path.join(EXAMPLES, 'http.mjs'), {
+    const app = await startApp(APP, {
       nodeArgs: ['--require', '@opentelemetry/auto-instrumentations-node/register'],
       env: { OTEL_TRACES_EXPORTER: 'none', OTEL_METRICS_EXPORTER: 'none', OTEL_LOGS_EXPORTER: 'none' },
     });
     const slow = get(app.port, '/?delay=800');
-    await sleep(100);
+    await app.received();
     app.signal('SIGTERM');
     const [result, exit] = await Promise.all([slow, app.exited]);
     expect(result.status).toBe(200);
@@ -227,9 +227,9 @@ describe('signals', () => {
   });
 
   it('control: the bare app (no preload) cuts the in-flight request on SIGTERM', async () => {
-    const app = await startApp(path.join(EXAMPLES, 'http.mjs'), { preload: 'none' });
+    const app = await startApp(APP, { preload: 'none' });
     const slow = get(app.port, '/?delay=1000');
-    await sleep(100);
+    await app.received();
     app.signal('SIGTERM');
     const [result, exit] = await Promise.all([slow, app.exited]);
     expect(result.answered).toBe(false);

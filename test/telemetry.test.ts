@@ -61,7 +61,7 @@ describe('the shutdown trace', () => {
       env: { ...otlpEnv(), HOOKS: 'close-db:ok,stuck:hang:300ms', GRACEFUL_OTEL_DRAIN_DELAY: '200ms', GRACEFUL_OTEL_GRACE_PERIOD: '10s', GRACEFUL_OTEL_DRAIN_TIMEOUT: '700ms' },
     });
     const hung = get(app.port, '/hang');
-    await sleep(300);
+    await app.received();
     app.signal('SIGTERM');
     await hung;
     expect((await app.exited).code).toBe(1);
@@ -104,7 +104,7 @@ describe('the shutdown trace', () => {
     const app = await startApp(APP, { nodeArgs: ['--import', path.join(FIXTURES, 'otel-setup.mjs')], env: otlpEnv() });
     const n = 5;
     const slow = Promise.all(Array.from({ length: n }, () => get(app.port, '/?delay=1000')));
-    await sleep(300);
+    await app.received(n);
     app.signal('SIGTERM');
     const results = await slow;
     expect(results.every((r) => r.status === 200)).toBe(true);
@@ -122,7 +122,7 @@ describe('the shutdown trace', () => {
     });
     const n = 4;
     const slow = Promise.all(Array.from({ length: n }, () => get(app.port, '/?delay=1000')));
-    await sleep(300);
+    await app.received(n);
     app.signal('SIGTERM');
     expect((await slow).every((r) => r.status === 200)).toBe(true);
     expect((await app.exited).code).toBe(0);

@@ -115,6 +115,12 @@ export class App {
     });
   }
 
+  /** Waits until the app has printed `count` 'received' lines (fixtures print one per slow request). */
+  received(count = 1): Promise<string> {
+    let seen = 0;
+    return this.waitFor((line) => line.includes('"msg":"received"') && ++seen >= count, 15_000, `${count} requests to arrive`);
+  }
+
   /** Waits for a graceful-otel log event. */
   async waitForEvent(event: string, ms?: number): Promise<LogLine> {
     const line = await this.waitFor((l) => l.includes(`"event":"${event}"`), ms, `event ${event}`);
