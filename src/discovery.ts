@@ -7,7 +7,6 @@
  */
 import dc from 'node:diagnostics_channel';
 import http from 'node:http';
-import https from 'node:https';
 import type { Http2Session, ServerHttp2Stream } from 'node:http2';
 import type { Server } from 'node:net';
 import type { Socket } from 'node:net';
@@ -234,11 +233,14 @@ export function ignoreServer(server: Server): void {
   (server as Server & { [kIgnored]?: boolean })[kIgnored] = true;
 }
 
+// https is told apart by shape: importing node:https here would load tls and crypto on the
+// startup path of every app, HTTPS or not.
 function serverKind(server: Server): Kind | undefined {
-  if (server instanceof https.Server) return 'https';
-  if (server instanceof http.Server) return 'http';
   const name = server.constructor?.name;
   if (name === 'Http2Server' || name === 'Http2SecureServer') return 'http2';
+  if (server instanceof http.Server) return 'http';
+  const candidate = server as Server & { setSecureContext?: unknown; closeIdleConnections?: unknown };
+  if (typeof candidate.setSecureContext === 'function' && typeof candidate.closeIdleConnections === 'function') return 'https';
   return undefined;
 }
 

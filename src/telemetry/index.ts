@@ -28,12 +28,15 @@ export function installTelemetry(engine: Engine): void {
     ready = true;
     const sdk = ensureSdk((error) => log().warn({ err: error }, 'could not start the OpenTelemetry SDK; the shutdown trace will not be exported'));
     log().debug({ sdk }, 'OpenTelemetry SDK decided');
-    const spans = createSpans(require('@opentelemetry/api') as typeof Api, VERSION);
-    // Spans first: the log lines of each step carry the ids of the span it opened.
-    engine.observers.unshift(spans.observer);
-    setLogContext(spans.logContext);
+    // With no SDK there is no trace to build: skip the span work at shutdown altogether.
+    const spans = sdk === 'app' || sdk === 'graceful-otel' ? createSpans(require('@opentelemetry/api') as typeof Api, VERSION) : undefined;
+    if (spans !== undefined) {
+      // Spans first: the log lines of each step carry the ids of the span it opened.
+      engine.observers.unshift(spans.observer);
+      setLogContext(spans.logContext);
+    }
     try {
-      metrics = createMetrics(engine, spans.root);
+      metrics = createMetrics(engine, () => spans?.root());
       engine.observers.push(metrics.observer);
     } catch (error) {
       log().warn({ err: error }, 'could not register the shutdown metrics');

@@ -1,0 +1,77 @@
+/**
+ * https and HTTP/2 servers are found and drained like http ones: in-flight work completes, idle
+ * TLS keep-alive sockets close at once, HTTP/2 sessions get GOAWAY and finish their open streams.
+ */
+import { readFileSync } from 'node:fs';
+import http2 from 'node:http2';
+import https from 'node:https';
+import path from 'node:path';
+import { afterEach, describe, expect, it } from 'vitest';
+import { FIXTURES, startApp, stopAll } from './helpers/app.js';
+
+const APP = path.join(FIXTURES, 'tls-app.mjs');
+const ca = readFileSync(path.join(FIXTURES, 'tls-cert.pem'));
+afterEach(stopAll);
+
+function httpsGet(port: number, pathname: string, agent: https.Agent): Promise<{ status?: number; connection?: string; error?: string }> {
+  return new Promise((resolve) => {
+    https
+      .get({ host: '127.0.0.1', port, path: pathname, agent, ca }, (response) => {
+        response.resume();
+        response.on('end', () => resolve({ status: response.statusCode, connection: String(response.headers.connection) }));
+      })
+      .on('error', (error: NodeJS.ErrnoException) => resolve({ error: error.code ?? error.message }));
+  });
+}
+
+describe('https', () => {
+  it('drains a slow TLS request, closes idle TLS keep-alive sockets at once, exits 0', async () => {
+    const app = await startApp(APP, { env: { KIND: 'https' } });
+    const agent = new https.Agent({ keepAlive: true, maxSockets: 20 });
+    const warm = await Promise.all(Array.from({ length: 10 }, () => httpsGet(app.port, '/', agent)));
+    expect(warm.every((r) => r.status === 200)).toBe(true);
+    const slow = httpsGet(app.port, '/?delay=1500', agent);
+    await app.received(11);
+    app.signal('SIGTERM');
+    const [result, exit] = await Promise.all([slow, app.exited]);
+    agent.destroy();
+    expect(result).toEqual({ status: 200, connection: 'close' });
+    expect(exit.code).toBe(0);
+    // The slow request bounds the exit, not the idle sockets' 5 s keep-alive timeout.
+    expect(exit.ms).toBeLessThan(4000);
+    const started = app.logs().find((l) => l.event === 'shutdown.started');
+    expect(started?.servers).toEqual([expect.stringMatching(/^https:\d+$/)]);
+    expect(started?.connections).toBe(10);
+    expect(started?.inflight).toBe(1);
+  });
+});
+
+describe('http2', () => {
+  it('sends GOAWAY and lets the open stream finish, exits 0', async () => {
+    const app = await startApp(APP, { env: { KIND: 'h2c' } });
+    const session = http2.connect(`http://127.0.0.1:${app.port}`);
+    session.on('error', () => {});
+    const goaway = new Promise((resolve) => session.once('goaway', resolve));
+    const slow = new Promise<{ status: number; body: string }>((resolve, reject) => {
+      const stream = session.request({ ':path': '/?delay=1200' });
+      let status = 0;
+      let body = '';
+      stream.on('response', (headers) => (status = Number(headers[':status'])));
+      stream.setEncoding('utf8');
+      stream.on('data', (chunk: string) => (body += chunk));
+      stream.on('end', () => resolve({ status, body }));
+      stream.on('error', reject);
+    });
+    await app.received();
+    app.signal('SIGTERM');
+    await goaway;
+    const [result, exit] = await Promise.all([slow, app.exited]);
+    session.destroy();
+    expect(result.status).toBe(200);
+    expect(JSON.parse(result.body)).toEqual({ ok: true, delayMs: 1200 });
+    expect(exit.code).toBe(0);
+    const started = app.logs().find((l) => l.event === 'shutdown.started');
+    expect(started?.servers).toEqual([expect.stringMatching(/^http2:\d+$/)]);
+    expect(started?.inflight).toBe(1);
+  });
+});
