@@ -49,7 +49,11 @@ export interface Timings {
   rateWindow: string;
   /** Window over which shutdown counters/histograms are turned into per-event increases. */
   eventWindow: string;
-  /** How long a rollout marker stays up after the rollout itself ended: old pods still drain. */
+  /**
+   * How long a rollout marker stays up after the rollout itself ended: old pods still drain. Keep
+   * it at least the grace period plus the rate window, or errors from a pod killed at the end of
+   * its grace period fall outside the rollout window.
+   */
   rolloutTail: string;
   /** Window of the pre-rollout error-ratio baseline (rollout periods excluded). */
   baselineWindow: string;
@@ -269,7 +273,7 @@ const labTimings: Timings = {
   evaluationInterval: '1s',
   rateWindow: '10s',
   eventWindow: '30s',
-  rolloutTail: '15s',
+  rolloutTail: '30s', // ≥ the lab's 20 s grace period + 10 s rate window
   baselineWindow: '2m',
   baselineStep: '2s',
   deployAlertFor: '3s',
