@@ -1,17 +1,17 @@
 /**
  * The zero-code preload: `node --import graceful-otel/register app.js` (or `-r`). It only wires:
- * nothing runs in worker threads (pino transports live there), and an invalid configuration stops
- * the process before the app can serve.
+ * nothing is loaded or run in worker threads (pino transports live there; a `-r` preload runs in
+ * every worker), and an invalid configuration stops the process before the app can serve.
  */
 import { writeSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
-import { ConfigError } from './config.js';
-import { start } from './index.js';
 
 /** Exit code for a configuration error (EX_CONFIG). */
 const EXIT_CONFIG = 78;
 
 if (isMainThread) {
+  // Required here rather than imported at the top, so a worker loads nothing of the package.
+  const { start, ConfigError } = require('./index.js') as typeof import('./index.js');
   try {
     void start();
   } catch (error) {

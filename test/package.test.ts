@@ -22,4 +22,13 @@ describe('package', () => {
     expect((await app.exited).code).toBe(0);
     expect(app.summary()?.hooks).toEqual([expect.objectContaining({ name: 'from-cjs-api', outcome: 'ok' })]);
   });
+
+  it('does nothing in worker threads: no engine, no signal listener, the worker server is not watched', async () => {
+    const app = await startApp(path.join(FIXTURES, 'worker-app.cjs'), { preload: 'require' });
+    const line = JSON.parse(app.stdout.find((l) => l.includes('listening')) ?? '{}') as { inWorker: { engine: boolean; sigterm: number }; mainServers: number };
+    expect(line.inWorker).toEqual({ engine: false, sigterm: 0 });
+    expect(line.mainServers).toBe(1);
+    app.signal('SIGTERM');
+    expect((await app.exited).code).toBe(0);
+  });
 });
