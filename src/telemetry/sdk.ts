@@ -24,10 +24,20 @@ function registered(kind: 'trace' | 'metrics'): boolean {
   return store?.[kind] !== undefined;
 }
 
+/**
+ * A real dynamic import: tsc turns `import()` into `require()` in the CommonJS build. The OTLP
+ * exporter loads its transport with `await import('http')` on its first export; doing one early,
+ * off the path to listening, keeps that cost (Node's ESM loader warming up) out of the shutdown.
+ */
+const dynamicImport = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
+
 /** Decides once which SDK serves the process; returns the decision. */
 export function ensureSdk(onError: (error: unknown) => void): SdkSource {
   if (decided !== undefined) return decided;
-  if (registered('trace')) return (decided = 'app');
+  if (registered('trace')) {
+    warmExporterTransport();
+    return (decided = 'app');
+  }
   if (/^true$/i.test(process.env.OTEL_SDK_DISABLED?.trim() ?? '')) return (decided = 'disabled');
   try {
     const { NodeSDK } = require('@opentelemetry/sdk-node') as typeof import('@opentelemetry/sdk-node');
@@ -38,11 +48,17 @@ export function ensureSdk(onError: (error: unknown) => void): SdkSource {
       ...(process.env.OTEL_LOGS_EXPORTER ? {} : { logRecordProcessors: [] }),
     });
     sdk.start();
+    warmExporterTransport();
     return (decided = 'graceful-otel');
   } catch (error) {
     onError(error);
     return (decided = 'failed');
   }
+}
+
+function warmExporterTransport(): void {
+  const endpoint = process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? '';
+  dynamicImport(endpoint.startsWith('https:') ? 'node:https' : 'node:http').catch(() => {});
 }
 
 /**
