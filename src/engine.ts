@@ -82,6 +82,9 @@ export class Engine implements EngineState {
       this.tracker.subscribe();
       this.installTelemetry(this);
     }
+    if (config.metricsLingerMs > 0 && config.healthPort === undefined) {
+      log().warn({ variable: 'GRACEFUL_OTEL_METRICS_LINGER' }, 'GRACEFUL_OTEL_METRICS_LINGER has no effect without GRACEFUL_OTEL_HEALTH_PORT: the linger keeps the health port\'s /metrics up');
+    }
     if (previous === undefined || previous.signals.join() !== config.signals.join()) {
       this.signals?.uninstall();
       this.signals = new SignalRouter(config.signals, (signal) => this.onSignal(signal));

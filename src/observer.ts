@@ -63,6 +63,8 @@ export interface ShutdownObserver {
 export interface Flusher {
   name: string;
   stage: number;
+  /** When present and false, the step is left out (read at flush time, so late configuration counts). */
+  enabled?(): boolean;
   /**
    * Must give up by `deadline` (a `performance.now()` timestamp); the caller stops waiting then
    * anyway. A string it resolves with is reported as the step's detail.

@@ -37,7 +37,7 @@ export async function runFlushers(
   stages: (stage: number) => boolean,
   deadline: number,
 ): Promise<void> {
-  const selected = flushers.filter((f) => stages(f.stage));
+  const selected = flushers.filter((f) => stages(f.stage) && (f.enabled?.() ?? true));
   const stageNumbers = [...new Set(selected.map((f) => f.stage))].sort((a, b) => a - b);
   for (const stage of stageNumbers) {
     const results = await Promise.all(selected.filter((f) => f.stage === stage).map((f) => flushOne(ctx, f, deadline)));

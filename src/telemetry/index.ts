@@ -60,17 +60,16 @@ export function installTelemetry(engine: Engine): void {
       return detail;
     },
   });
-  const pushgatewayUrl = engine.config?.pushgatewayUrl;
-  if (pushgatewayUrl !== undefined) {
-    engine.flushers.push({
-      name: 'pushgateway',
-      stage: 20,
-      flush: (deadline) => {
-        if (metrics === undefined) throw new Error('metrics are not set up');
-        return metrics.push(pushgatewayUrl, serviceName(), os.hostname(), deadline);
-      },
-    });
-  }
+  engine.flushers.push({
+    name: 'pushgateway',
+    stage: 20,
+    enabled: () => engine.config?.pushgatewayUrl !== undefined,
+    flush: (deadline) => {
+      const url = engine.config?.pushgatewayUrl;
+      if (metrics === undefined || url === undefined) throw new Error('metrics are not set up');
+      return metrics.push(url, serviceName(), os.hostname(), deadline);
+    },
+  });
 }
 
 /** Force-flushes the real tracer, meter and logger providers, in parallel. */
