@@ -3,12 +3,13 @@
  * deadlines, hooks, readiness and delay, repeated signals, adopted listeners, tracked work,
  * upgraded sockets, the preStop endpoint, and an app whose timers would keep it alive.
  */
+import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FIXTURES, get, sleep, startApp, stopAll } from './helpers/app.js';
+import { FIXTURES, ROOT, get, sleep, startApp, stopAll } from './helpers/app.js';
 
 const APP = path.join(FIXTURES, 'app.mjs');
 let dir: string;
@@ -73,6 +74,30 @@ describe('deadlines', () => {
     expect(exit.ms).toBeGreaterThan(900);
     expect(notes()).toContain('work done');
     expect(app.summary()?.work_at_start).toBe(1);
+  });
+
+  it('a full stderr pipe (nobody reading) cannot push the exit past the budget', async () => {
+    const child = spawn(process.execPath, ['--import', 'graceful-otel/register', path.join(FIXTURES, 'noisy-stderr.cjs')], {
+      cwd: ROOT,
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { PATH: process.env.PATH, OTEL_SDK_DISABLED: 'true', GRACEFUL_OTEL_GRACE_PERIOD: '6s', GRACEFUL_OTEL_HOOKS_TIMEOUT: '1s', GRACEFUL_OTEL_FLUSH_TIMEOUT: '1s' },
+    });
+    child.stderr.pause(); // never read: the pipe fills up
+    const exited = new Promise<{ code: number | null; ms: number }>((resolve) => {
+      let signalledAt = 0;
+      child.stdout.once('data', () => {
+        setTimeout(() => {
+          signalledAt = performance.now();
+          child.kill('SIGTERM');
+        }, 300);
+      });
+      child.once('exit', (code) => resolve({ code, ms: performance.now() - signalledAt }));
+    });
+    const killer = setTimeout(() => child.kill('SIGKILL'), 15_000);
+    const exit = await exited;
+    clearTimeout(killer);
+    expect(exit.code).toBe(0);
+    expect(exit.ms).toBeLessThan(5000);
   });
 
   it('exits at the end of the sequence even when the app keeps timers alive', async () => {
