@@ -21,11 +21,11 @@ export function installTelemetry(engine: Engine): void {
   const pino = createPinoFlusher();
   pino.watch();
   let metrics: ShutdownMetrics | undefined;
-  let ready = false;
+  let isSetUp = false;
 
   const setup = (): void => {
-    if (ready) return;
-    ready = true;
+    if (isSetUp) return;
+    isSetUp = true;
     const sdk = ensureSdk((error) => log().warn({ err: error }, 'could not start the OpenTelemetry SDK; the shutdown trace will not be exported'));
     log().debug({ sdk }, 'OpenTelemetry SDK decided');
     // With no SDK there is no trace to build: skip the span work at shutdown altogether.
