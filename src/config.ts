@@ -82,16 +82,14 @@ const httpUrl: Parser<string> = (text) => {
 const hostName: Parser<string> = (text) => (/^[A-Za-z0-9.:_-]+$/.test(text.trim()) ? text.trim() : undefined);
 const port: Parser<number | 'off'> = (text) => (text.trim() === 'off' ? 'off' : integerIn(0, 65535)(text));
 
-const DURATION_ACCEPTS = DURATION_FORMS;
-
 /** Every setting: its variable, its option name, how it is parsed and what it accepts. */
 export const SETTINGS = {
-  gracePeriod: { env: 'GRACEFUL_OTEL_GRACE_PERIOD', option: 'gracePeriod', parse: positiveDuration, accepts: `a duration above zero: ${DURATION_ACCEPTS}` },
-  safetyMargin: { env: 'GRACEFUL_OTEL_SAFETY_MARGIN', option: 'safetyMargin', parse: duration, accepts: DURATION_ACCEPTS },
-  drainDelay: { env: 'GRACEFUL_OTEL_DRAIN_DELAY', option: 'drainDelay', parse: duration, accepts: DURATION_ACCEPTS },
-  drainTimeout: { env: 'GRACEFUL_OTEL_DRAIN_TIMEOUT', option: 'drainTimeout', parse: positiveDuration, accepts: `a duration above zero: ${DURATION_ACCEPTS}` },
-  hooksTimeout: { env: 'GRACEFUL_OTEL_HOOKS_TIMEOUT', option: 'hooksTimeout', parse: duration, accepts: DURATION_ACCEPTS },
-  flushTimeout: { env: 'GRACEFUL_OTEL_FLUSH_TIMEOUT', option: 'flushTimeout', parse: positiveDuration, accepts: `a duration above zero: ${DURATION_ACCEPTS}` },
+  gracePeriod: { env: 'GRACEFUL_OTEL_GRACE_PERIOD', option: 'gracePeriod', parse: positiveDuration, accepts: `a duration above zero: ${DURATION_FORMS}` },
+  safetyMargin: { env: 'GRACEFUL_OTEL_SAFETY_MARGIN', option: 'safetyMargin', parse: duration, accepts: DURATION_FORMS },
+  drainDelay: { env: 'GRACEFUL_OTEL_DRAIN_DELAY', option: 'drainDelay', parse: duration, accepts: DURATION_FORMS },
+  drainTimeout: { env: 'GRACEFUL_OTEL_DRAIN_TIMEOUT', option: 'drainTimeout', parse: positiveDuration, accepts: `a duration above zero: ${DURATION_FORMS}` },
+  hooksTimeout: { env: 'GRACEFUL_OTEL_HOOKS_TIMEOUT', option: 'hooksTimeout', parse: duration, accepts: DURATION_FORMS },
+  flushTimeout: { env: 'GRACEFUL_OTEL_FLUSH_TIMEOUT', option: 'flushTimeout', parse: positiveDuration, accepts: `a duration above zero: ${DURATION_FORMS}` },
   signals: { env: 'GRACEFUL_OTEL_SIGNALS', option: 'signals', parse: signalList, accepts: `a comma-separated list of ${SIGNALS.join(', ')}, or none` },
   healthPort: { env: 'GRACEFUL_OTEL_HEALTH_PORT', option: 'healthPort', parse: port, accepts: 'a port number from 0 to 65535 (0 picks a free port), or off' },
   healthHost: { env: 'GRACEFUL_OTEL_HEALTH_HOST', option: 'healthHost', parse: hostName, accepts: 'an IP address or host name to bind the health server to (for example 0.0.0.0, ::, 127.0.0.1)' },
@@ -99,7 +97,7 @@ export const SETTINGS = {
   failureExitCode: { env: 'GRACEFUL_OTEL_FAILURE_EXIT_CODE', option: 'failureExitCode', parse: integerIn(0, 255), accepts: 'a whole number from 0 to 255' },
   logLevel: { env: 'GRACEFUL_OTEL_LOG_LEVEL', option: 'logLevel', parse: oneOf(LOG_LEVELS), accepts: `one of ${LOG_LEVELS.join(', ')}` },
   pushgatewayUrl: { env: 'GRACEFUL_OTEL_PUSHGATEWAY_URL', option: 'pushgatewayUrl', parse: httpUrl, accepts: 'an http:// or https:// URL of a Prometheus Pushgateway' },
-  metricsLinger: { env: 'GRACEFUL_OTEL_METRICS_LINGER', option: 'metricsLinger', parse: duration, accepts: `${DURATION_ACCEPTS}; 0 turns it off` },
+  metricsLinger: { env: 'GRACEFUL_OTEL_METRICS_LINGER', option: 'metricsLinger', parse: duration, accepts: `${DURATION_FORMS}; 0 turns it off` },
 } satisfies Record<string, Setting<unknown>>;
 
 /** Names of every variable the package reads, for the unknown-variable warning. */

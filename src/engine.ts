@@ -59,11 +59,6 @@ export class Engine implements EngineState {
     this.drained = new Promise((resolve) => (this.markDrained = resolve));
   }
 
-  /** True once {@link start} has run. */
-  get started(): boolean {
-    return this.config !== undefined;
-  }
-
   /**
    * Validates the configuration and installs everything; a later call merges its options in.
    * @throws {ConfigError} when a setting is invalid (nothing is installed then).

@@ -40,7 +40,8 @@ function forceClose(ctx: RunContext): void {
   for (const tracked of ctx.tracker.servers) {
     (tracked.server as http.Server).closeAllConnections?.();
     for (const session of tracked.sessions) session.destroy();
-    for (const socket of tracked.httpSockets) socket.destroy();
+    // For plain http both sets are one; for https the TLS sockets sit on top of the raw ones.
+    if (tracked.httpSockets !== tracked.sockets) for (const socket of tracked.httpSockets) socket.destroy();
     for (const socket of tracked.sockets) socket.destroy();
   }
 }

@@ -5,7 +5,7 @@
 import { performance } from 'node:perf_hooks';
 import { runHook } from '../hook-runner.js';
 import type { RunContext } from '../run-context.js';
-import type { HookOptions, ShutdownHook } from '../types.js';
+import type { ShutdownHook } from '../types.js';
 
 export interface RegisteredHook {
   name: string;
@@ -14,8 +14,6 @@ export interface RegisteredHook {
   order: number;
   seq: number;
 }
-
-export type { HookOptions };
 
 export async function runHooks(ctx: RunContext, hooks: readonly RegisteredHook[]): Promise<void> {
   const { config } = ctx;
