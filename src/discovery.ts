@@ -11,12 +11,10 @@ import type { Http2Session, ServerHttp2Stream } from 'node:http2';
 import type { Server } from 'node:net';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { kIgnored, kRequestStart, kTracked } from './symbols.js';
 import type { ServerSnapshot } from './types.js';
 
-const kTracked = Symbol('graceful-otel.tracked');
-const kIgnored = Symbol('graceful-otel.ignored');
-/** Start of the socket's current request, ms modulo 2^30 so it stays a small integer (no boxing). */
-const kRequestStart = Symbol('graceful-otel.requestStart');
+/** Request starts are kept modulo 2^30 so they stay small integers (no boxing). */
 const SMALL_INT_MASK = 0x3fffffff;
 
 type Kind = ServerSnapshot['kind'];
@@ -71,10 +69,10 @@ export class ConnectionTracker {
   draining = false;
   /** Called when a count reaches zero while draining. */
   onCountDown: () => void = () => {};
-  /** Called when a server is first seen. */
-  onServer: (server: TrackedServer) => void = () => {};
-
   private subscribed = false;
+
+  /** `onServer` is called once for each server, when it is first seen. */
+  constructor(private readonly onServer: (server: TrackedServer) => void = () => {}) {}
 
   // Channel handlers are created once here, never per request.
   private readonly onListen = (message: unknown): void => {
@@ -111,15 +109,6 @@ export class ConnectionTracker {
     dc.subscribe('tracing:net.server.listen:asyncEnd', this.onListen);
     dc.subscribe('net.server.socket', this.onSocket);
     dc.subscribe('http.server.request.start', this.onRequest);
-  }
-
-  /** Stops watching new servers, sockets and requests (counts already taken stay). */
-  unsubscribe(): void {
-    if (!this.subscribed) return;
-    this.subscribed = false;
-    dc.unsubscribe('tracing:net.server.listen:asyncEnd', this.onListen);
-    dc.unsubscribe('net.server.socket', this.onSocket);
-    dc.unsubscribe('http.server.request.start', this.onRequest);
   }
 
   /**

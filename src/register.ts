@@ -6,12 +6,10 @@
 import { writeSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 
-/** Exit code for a configuration error (EX_CONFIG). */
-const EXIT_CONFIG = 78;
-
 if (isMainThread) {
   // Required here rather than imported at the top, so a worker loads nothing of the package.
   const { start, ConfigError } = require('./index.js') as typeof import('./index.js');
+  const { EXIT_CONFIG } = require('./engine.js') as typeof import('./engine.js');
   try {
     void start();
   } catch (error) {

@@ -20,13 +20,13 @@ export async function drain(ctx: RunContext): Promise<void> {
     check();
   });
   const deadline = ctx.startedAt + ctx.config.drainDelayMs + ctx.config.drainTimeoutMs;
-  const drained = await settleWithin(idle, Math.min(deadline, ctx.hardDeadline) - performance.now(), ctx.cut);
+  const drained = await settleWithin(idle, Math.min(deadline, ctx.hardDeadline) - performance.now(), ctx.skipWaits);
   summary.drainMs = performance.now() - started;
   if (drained) {
     summary.drainOutcome = 'clean';
     return;
   }
-  summary.drainOutcome = ctx.cut.aborted ? 'skipped' : 'forced';
+  summary.drainOutcome = ctx.skipWaits.aborted ? 'skipped' : 'forced';
   ctx.engine.deadlineController.abort(new Error('drain deadline reached'));
   const cancelled = tracker.inflightRequests();
   summary.forced.request += tracker.inflight;
