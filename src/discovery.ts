@@ -222,6 +222,11 @@ export function ignoreServer(server: Server): void {
   (server as Server & { [kIgnored]?: boolean })[kIgnored] = true;
 }
 
+/** An http, https or http2 server that graceful-otel would watch (the health server excluded). */
+export function isHttpServer(server: Server): boolean {
+  return (server as Server & { [kIgnored]?: boolean })[kIgnored] !== true && serverKind(server) !== undefined;
+}
+
 // https is told apart by shape: importing node:https here would load tls and crypto on the
 // startup path of every app, HTTPS or not.
 function serverKind(server: Server): Kind | undefined {

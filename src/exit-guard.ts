@@ -63,6 +63,11 @@ export class ExitGuard {
     }, Math.max(0, ms));
   }
 
+  /** Writes to stderr synchronously (it must land even if the process dies right after). */
+  writeStderr(text: string): void {
+    this.port.writeStderr(text);
+  }
+
   /** Writes a last line on stderr and exits: for failures outside the sequence (bad config, a bug). */
   fail(message: string, code: number): never {
     this.port.writeStderr(`${message}\n`);

@@ -6,6 +6,7 @@ import { performance } from 'node:perf_hooks';
 import type { RegisteredHook } from './hook-registry.js';
 import { delay } from './phases/delay.js';
 import { drain } from './phases/drain.js';
+import { drainWorkers } from './phases/drain-workers.js';
 import { decideExitCode } from './phases/exit.js';
 import { flush, type FlushParts } from './phases/flush.js';
 import { runHooks } from './phases/hooks.js';
@@ -15,6 +16,8 @@ import type { RunContext } from './run-context.js';
 import type { Phase } from './types.js';
 
 export interface SequenceParts extends FlushParts {
+  /** A cluster primary drains by stopping its workers (they delay and drain themselves). */
+  clusterPrimary: boolean;
   hooks: readonly RegisteredHook[];
   setPhase(phase: Phase): void;
   /** Called when the drain is over (the preStop endpoint answers then). */
@@ -27,12 +30,16 @@ export async function runSequence(ctx: RunContext, parts: SequenceParts): Promis
   failReadiness(ctx);
   ctx.report('shutdownStarted', summary);
 
-  if (config.drainDelayMs > 0) await inPhase(ctx, parts, 'delay', () => delay(ctx));
-  await inPhase(ctx, parts, 'drain', async () => {
-    stopIntake(ctx);
-    ctx.report('drainStarted', summary);
-    await drain(ctx);
-  });
+  if (parts.clusterPrimary) {
+    await inPhase(ctx, parts, 'drain', () => drainWorkers(ctx));
+  } else {
+    if (config.drainDelayMs > 0) await inPhase(ctx, parts, 'delay', () => delay(ctx));
+    await inPhase(ctx, parts, 'drain', async () => {
+      stopIntake(ctx);
+      ctx.report('drainStarted', summary);
+      await drain(ctx);
+    });
+  }
   parts.drainOver();
   await inPhase(ctx, parts, 'hooks', () => runHooks(ctx, parts.hooks));
 

@@ -12,7 +12,8 @@ import type { RunContext } from '../run-context.js';
 export function decideExitCode(ctx: RunContext): number {
   const { summary, config } = ctx;
   const forced = Object.values(summary.forced).some((n) => n > 0);
-  const failed = forced || summary.hooks.some((h) => h.outcome !== 'ok');
+  const workerFailed = summary.workers?.some((w) => w.code !== 0 || w.killed) ?? false;
+  const failed = forced || workerFailed || summary.hooks.some((h) => h.outcome !== 'ok');
   const requested = ctx.requestedExitCode;
   if (!failed) return requested ?? 0;
   return requested !== undefined && requested !== 0 ? requested : config.failureExitCode;
