@@ -58,14 +58,22 @@ export function activateWhenServing(isHttp: (server: Server) => boolean, activat
 
 /** True in a cluster worker (it serves; the primary answers the health probes). */
 export function isClusterWorker(): boolean {
-  return process.env.NODE_UNIQUE_ID !== undefined;
+  return loadedCluster()?.isWorker === true;
 }
 
 function isClusterPrimaryWithWorkers(): boolean {
-  // A process that spawns children without node:cluster (npm, tsx, a wrapper) has not loaded it.
-  if (!process.moduleLoadList?.includes('NativeModule cluster')) return false;
-  const cluster = require('node:cluster') as typeof import('node:cluster').default;
-  return cluster.isPrimary && Object.keys(cluster.workers ?? {}).length > 0;
+  const cluster = loadedCluster();
+  return cluster !== undefined && cluster.isPrimary && Object.keys(cluster.workers ?? {}).length > 0;
+}
+
+/**
+ * node:cluster if the process has loaded it (a worker always has; Node removes NODE_UNIQUE_ID
+ * from its environment at startup), never loading it otherwise: a process that spawns children
+ * without node:cluster (npm, tsx, a wrapper) has not.
+ */
+function loadedCluster(): typeof import('node:cluster').default | undefined {
+  if (!process.moduleLoadList?.includes('NativeModule cluster')) return undefined;
+  return require('node:cluster') as typeof import('node:cluster').default;
 }
 
 declare global {

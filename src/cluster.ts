@@ -21,10 +21,16 @@ export interface WorkerExit {
 }
 
 /**
- * Sends `signal` to every worker and waits until each has exited or `deadline`
+ * Sends `signal` to every worker (and to any forked while they stop), then runs `meanwhile` (the
+ * app's own signal listeners), and waits until every worker has exited or `deadline`
  * (`performance.now()` timestamp) passes; stragglers are killed with SIGKILL then.
  */
-export async function stopWorkers(signal: NodeJS.Signals, deadline: number, skipWaits: AbortSignal): Promise<WorkerExit[]> {
+export async function stopWorkers(
+  signal: NodeJS.Signals,
+  deadline: number,
+  skipWaits: AbortSignal,
+  meanwhile: () => Promise<void>,
+): Promise<WorkerExit[]> {
   const cluster = require('node:cluster') as typeof import('node:cluster').default;
   const exits: WorkerExit[] = [];
   const pending = new Set<Worker>();
@@ -41,12 +47,16 @@ export async function stopWorkers(signal: NodeJS.Signals, deadline: number, skip
       log().info({ event: 'cluster.worker.exited', pid: exit.pid, code, signal: exitSignal }, `worker ${exit.pid} exited with ${code ?? exitSignal}`);
       if (pending.size === 0) allExited();
     });
+    // What worker.kill() would set: an app that re-forks dead workers unless this is true
+    // (the pattern Node's docs show) does not replace the ones being stopped.
+    worker.exitedAfterDisconnect = true;
     worker.process.kill(signal);
   };
   const onFork = (worker: Worker): void => follow(worker);
   cluster.on('fork', onFork);
   for (const worker of Object.values(cluster.workers ?? {})) if (worker !== undefined && !worker.isDead()) follow(worker);
   if (pending.size === 0) allExited();
+  await meanwhile();
 
   await settleWithin(done, deadline - performance.now(), skipWaits);
   cluster.off('fork', onFork);

@@ -194,6 +194,11 @@ export class Engine implements EngineState, EngineView {
       return;
     }
     ctx.requestedExitCode ??= requested;
+    if (this.role === 'cluster-primary') {
+      // The workers are draining: the primary's exit waits for them.
+      log().info({ requested_exit_code: requested, phase: this.phase }, 'process.exit() in the cluster primary: exiting once the workers have');
+      return;
+    }
     log().info({ requested_exit_code: requested, phase: this.phase }, 'process.exit() during shutdown: skipping the remaining waits; exiting after the flush');
     ctx.summary.cutShort ??= `process.exit(${requested})`;
     this.skipWaits?.abort();

@@ -30,8 +30,10 @@ export async function runSequence(ctx: RunContext, parts: SequenceParts): Promis
   failReadiness(ctx);
   ctx.report('shutdownStarted', summary);
 
+  let flushParts: FlushParts = parts;
   if (parts.clusterPrimary) {
-    await inPhase(ctx, parts, 'drain', () => drainWorkers(ctx));
+    await inPhase(ctx, parts, 'drain', () => drainWorkers(ctx, parts.adopted));
+    flushParts = { ...parts, adopted: [] }; // they ran with the workers' stop
   } else {
     if (config.drainDelayMs > 0) await inPhase(ctx, parts, 'delay', () => delay(ctx));
     await inPhase(ctx, parts, 'drain', async () => {
@@ -46,7 +48,7 @@ export async function runSequence(ctx: RunContext, parts: SequenceParts): Promis
   summary.exitCode = decideExitCode(ctx);
   ctx.report('exitDecided', summary);
 
-  await inPhase(ctx, parts, 'flush', () => flush(ctx, parts));
+  await inPhase(ctx, parts, 'flush', () => flush(ctx, flushParts));
   return summary.exitCode;
 }
 

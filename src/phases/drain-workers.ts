@@ -6,14 +6,25 @@
 import { performance } from 'node:perf_hooks';
 import { stopWorkers } from '../cluster.js';
 import type { RunContext } from '../run-context.js';
+import type { AdoptedListener } from '../signals.js';
+import { runRecorded } from './hooks.js';
 
 /** Kept after the wait for the primary's summary line and log flush. */
 const FINAL_LINES_MS = 100;
 
-export async function drainWorkers(ctx: RunContext): Promise<void> {
+/**
+ * The app's own listeners of the signal run right after the workers got it, as they would without
+ * the preload (a primary often sets a "stopping" flag there); a `process.exit()` they call waits
+ * for the workers.
+ */
+export async function drainWorkers(ctx: RunContext, appListeners: readonly AdoptedListener[]): Promise<void> {
   const signal: NodeJS.Signals = ctx.summary.trigger === 'SIGINT' ? 'SIGINT' : 'SIGTERM';
   const started = performance.now();
-  const workers = await stopWorkers(signal, ctx.hardDeadline - FINAL_LINES_MS, ctx.skipWaits);
+  const deadline = ctx.hardDeadline - FINAL_LINES_MS;
+  const runListeners = async (): Promise<void> => {
+    for (const listener of appListeners) await runRecorded(ctx, listener.name, listener.run, deadline - performance.now());
+  };
+  const workers = await stopWorkers(signal, deadline, ctx.skipWaits, runListeners);
   ctx.summary.workers = workers;
   ctx.summary.drainMs = performance.now() - started;
   const killed = workers.filter((w) => w.killed).length;
