@@ -242,8 +242,8 @@ export async function keepAliveLoad(
     stop: AbortSignal;
     maxRequests?: number;
     maxMs?: number;
-    /** Called with every result as it comes, and the results so far. */
-    onResult?: (result: Result, results: readonly Result[]) => void;
+    /** Called with every result as it comes. */
+    onResult?: (result: Result) => void;
   },
 ): Promise<Result[]> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
@@ -256,7 +256,7 @@ export async function keepAliveLoad(
       sent++;
       const result = await get(port, options.path ?? '/', agent);
       results.push(result);
-      options.onResult?.(result, results);
+      options.onResult?.(result);
       // A refused connection means the listener is closed: this loop's target is gone.
       if (result.error === 'ECONNREFUSED') return;
     }
