@@ -26,7 +26,7 @@ describe('drain', () => {
     const [response] = (await once(request, 'response')) as [http.IncomingMessage];
     // The headers are out: too late for Connection: close on this response.
     expect(response.headers.connection).toBe('keep-alive');
-    const socket = request.socket;
+    const socket = response.socket;
     const socketClosed = once(socket, 'close').then(() => performance.now());
     app.signal('SIGTERM');
 
