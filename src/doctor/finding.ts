@@ -7,9 +7,11 @@ export interface Finding {
   severity: Severity;
   /** Stable rule id, as in the README's table (`budget.grace-period`, …). */
   rule: string;
-  /** `Deployment/shop/api`. */
+  /** `Deployment/shop/api`: the object that holds the field. */
   object: string;
-  container: string | undefined;
+  /** The workload the finding is about (the same as `object`, or the one a Service routes to). */
+  workload: string;
+  container: string;
   file: string;
   line: number | undefined;
   /** Field path inside the object, `spec.template.spec.terminationGracePeriodSeconds`. */
@@ -26,13 +28,14 @@ export interface FindingText {
   fix?: string;
 }
 
-/** Builds a finding about `path` of `object` (and of a container, when it concerns one). */
-export function finding(severity: Severity, rule: string, object: K8sObject, path: FieldPath, text: FindingText, container?: string): Finding {
+/** Builds a finding about `path` of `object`, concerning a container of a workload. */
+export function finding(severity: Severity, rule: string, object: K8sObject, path: FieldPath, text: FindingText, about: { workload: K8sObject; container: string }): Finding {
   return {
     severity,
     rule,
     object: describe(object),
-    container,
+    workload: describe(about.workload),
+    container: about.container,
     file: object.file,
     line: lineOf(object, path),
     path: formatPath(path),
@@ -43,3 +46,6 @@ export function finding(severity: Severity, rule: string, object: K8sObject, pat
 }
 
 export const SEVERITIES: readonly Severity[] = ['error', 'warning', 'info'];
+
+/** Who a finding concerns: the container's workload and name. */
+export const concerning = (app: { workload: { object: K8sObject }; name: string }) => ({ workload: app.workload.object, container: app.name });

@@ -25,7 +25,7 @@ export function formatHuman(report: Report): string {
   }
   const blocks = report.findings.map((f) =>
     [
-      `${f.file}${f.line !== undefined ? `:${f.line}` : ''}  ${f.severity}  ${f.rule}  ${f.object}${f.container !== undefined ? ` (container ${f.container})` : ''}`,
+      `${f.file}${f.line !== undefined ? `:${f.line}` : ''}  ${f.severity}  ${f.rule}  ${f.object} (${f.object === f.workload ? '' : `for ${f.workload}, `}container ${f.container})`,
       `  at ${f.path}`,
       `  ${f.message}`,
       ...(f.arithmetic !== undefined ? [`  arithmetic: ${f.arithmetic}`] : []),

@@ -10,7 +10,7 @@ import { parseInputs, readInputs, UsageError } from './input.js';
 import { readPreStop } from './lifecycle.js';
 import { collectObjects, findWorkloads, type K8sObject } from './manifest.js';
 import { budgetRules } from './rules/budget.js';
-import { makeCheck, type Rule } from './rules/check.js';
+import { configFree, makeCheck, type Rule } from './rules/check.js';
 import { configRules } from './rules/config.js';
 import { entrypointRules } from './rules/entrypoint.js';
 import { loadBalancerRules } from './rules/load-balancer.js';
@@ -19,7 +19,7 @@ import { probeRules } from './rules/probes.js';
 import { processManagerRules } from './rules/process-manager.js';
 
 /** Rule families that need a valid configuration. */
-const RULES: readonly Rule[] = [budgetRules, preStopRules, probeRules, entrypointRules, processManagerRules, loadBalancerRules];
+const RULES: readonly Rule[] = [budgetRules, preStopRules, probeRules, processManagerRules, loadBalancerRules];
 
 export const DOCTOR_USAGE = `Usage: graceful-otel doctor [--format human|json] <file | directory | ->...
 
@@ -85,7 +85,7 @@ function check(inputs: readonly string[], io: CommandIO): Report {
 }
 
 function findingsFor(app: AppContainer, objects: readonly K8sObject[]): Finding[] {
-  const findings = configRules(app);
+  const findings = [...configRules(app), ...entrypointRules(configFree(app))];
   if (app.config instanceof Error) return findings;
   const checkOne = makeCheck(app, app.config, readPreStop(app), objects);
   return [...findings, ...RULES.flatMap((rule) => rule(checkOne))];
@@ -95,7 +95,7 @@ function findingsFor(app: AppContainer, objects: readonly K8sObject[]): Finding[
 function unique(findings: readonly Finding[]): Finding[] {
   const seen = new Set<string>();
   return findings.filter((f) => {
-    const key = JSON.stringify({ ...f, container: undefined });
+    const key = JSON.stringify({ ...f, workload: undefined, container: undefined });
     return seen.has(key) ? false : (seen.add(key), true);
   });
 }

@@ -60,7 +60,9 @@ export function getIn(value: unknown, path: FieldPath): unknown {
 
 /** `spec.containers[0].env` */
 export function formatPath(path: FieldPath): string {
-  return path.map((key, i) => (typeof key === 'number' ? `[${key}]` : i === 0 ? key : `.${key}`)).join('');
+  return path
+    .map((key, i) => (typeof key === 'number' ? `[${key}]` : /^[A-Za-z_][\w-]*$/.test(key) ? (i === 0 ? key : `.${key}`) : `[${JSON.stringify(key)}]`))
+    .join('');
 }
 
 /** Line of a field in its file (the nearest existing parent when the field is absent). */

@@ -4,7 +4,7 @@
  * itself (the budget starts then, a later SIGTERM joins it); a `sleep` hook delays the start.
  */
 import { KUBERNETES_DEFAULT_GRACE_S } from '../container.js';
-import { ms, seconds, setting, type Check, type Rule } from './check.js';
+import { ms, setting, type Check, type Rule } from './check.js';
 
 export const budgetRules: Rule = (check) => {
   const { app, config, preStop } = check;
@@ -32,7 +32,7 @@ export const budgetRules: Rule = (check) => {
     return [
       check.report('error', 'budget.grace-period', gracePath, {
         message: `the shutdown budget ends after Kubernetes' SIGKILL: the last ${ms(endMs - k8sMs)} of it (hooks, the flush of the shutdown telemetry, the exit) are cut`,
-        arithmetic: `${before}${budget} = ${ms(endMs)} > ${k8sText} = ${seconds(app.terminationGracePeriodS)}`,
+        arithmetic: `${before}${budget}${before ? ` = ${ms(endMs)}` : ''} > ${k8sText}`,
         fix:
           fitting > 0
             ? `set terminationGracePeriodSeconds: ${Math.ceil(endMs / 1000)}, or GRACEFUL_OTEL_GRACE_PERIOD=${ms(fitting)}`
@@ -44,7 +44,7 @@ export const budgetRules: Rule = (check) => {
     return [
       check.report('info', 'budget.unused', gracePath, {
         message: `Kubernetes waits ${ms(k8sMs - endMs)} longer than the shutdown budget uses`,
-        arithmetic: `${before}${budget} = ${ms(endMs)} < ${k8sText} = ${seconds(app.terminationGracePeriodS)}`,
+        arithmetic: `${before}${budget}${before ? ` = ${ms(endMs)}` : ''} < ${k8sText}`,
         fix: `set GRACEFUL_OTEL_GRACE_PERIOD=${ms(k8sMs - startMs)} to give the drain that time, or lower terminationGracePeriodSeconds to ${Math.ceil(endMs / 1000)}`,
       }),
     ];

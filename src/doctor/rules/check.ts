@@ -2,7 +2,7 @@
 import type { Config } from '../../config.js';
 import { formatDuration } from '../../duration.js';
 import type { AppContainer } from '../container.js';
-import { finding, type Finding, type FindingText, type Severity } from '../finding.js';
+import { concerning, finding, type Finding, type FindingText, type Severity } from '../finding.js';
 import type { PreStop } from '../lifecycle.js';
 import type { FieldPath, K8sObject } from '../manifest.js';
 
@@ -16,9 +16,15 @@ export interface Check {
 }
 
 export type Rule = (check: Check) => Finding[];
+/** A rule that needs no configuration (it still runs when the configuration is invalid). */
+export type ConfigFreeRule = (check: Pick<Check, 'app' | 'report'>) => Finding[];
 
 export function makeCheck(app: AppContainer, config: Config, preStop: PreStop, objects: readonly K8sObject[]): Check {
-  return { app, config, preStop, objects, report: (severity, rule, path, text) => finding(severity, rule, app.workload.object, path, text, app.name) };
+  return { ...configFree(app), config, preStop, objects };
+}
+
+export function configFree(app: AppContainer): Pick<Check, 'app' | 'report'> {
+  return { app, report: (severity, rule, path, text) => finding(severity, rule, app.workload.object, path, text, concerning(app)) };
 }
 
 /** Seconds as the manifests write them, milliseconds as the package prints them. */

@@ -3,14 +3,14 @@
  * not wait for the app they started; a shell runs node as a child unless it `exec`s it.
  */
 import type { Finding } from '../finding.js';
-import type { Check, Rule } from './check.js';
+import type { ConfigFreeRule } from './check.js';
 
 const PACKAGE_MANAGER = /(?:^|[\s;&|(])(npm|yarn|pnpm|npx)\s+(?:start|run\b|run-script\b|exec\b|[\w:.-]+\s*$)/;
 const SHELLS = new Set(['sh', 'bash', 'dash', 'ash', 'zsh', 'busybox']);
 const INITS = new Set(['tini', 'tini-static', 'dumb-init', 'catatonit']);
 const basename = (command: string): string => command.slice(command.lastIndexOf('/') + 1);
 
-export const entrypointRules: Rule = (check) => {
+export const entrypointRules: ConfigFreeRule = (check) => {
   const { app } = check;
   let argv = app.argv;
   // An init as PID 1 forwards signals and reaps: look at what it runs.

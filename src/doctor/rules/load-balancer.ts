@@ -3,8 +3,7 @@
  * those Services and the objects they name: how long the load balancer holds on to a leaving pod
  * against how long the pod lives, and how long it keeps idle connections against Node's own.
  */
-import type { Finding } from '../finding.js';
-import { finding } from '../finding.js';
+import { concerning, finding, type Finding } from '../finding.js';
 import { asString, getIn, ingressesFor, sameNamespace, servicesFor, stringMap, type K8sObject } from '../manifest.js';
 import { ms, type Check, type Rule } from './check.js';
 
@@ -43,7 +42,7 @@ function aws(check: Check, service: K8sObject, ingresses: readonly K8sObject[]):
         message: `the AWS load balancer keeps the leaving pod's connections for up to ${delayS} s, but the pod is gone long before: what it still routes on them then fails, and each rollout step's targets linger`,
         arithmetic: `deregistration_delay.timeout_seconds ${delayS}${given ? '' : ' (default)'} > ${podLife(check)}`,
         fix: `set ${key}: deregistration_delay.timeout_seconds=${Math.ceil(servingMs(check) / 1000)} (drain delay + drain timeout = ${ms(servingMs(check))}, while the pod still serves)`,
-      }, check.app.name),
+      }, concerning(check.app)),
     ];
   });
 }
@@ -68,10 +67,10 @@ function gke(check: Check, service: K8sObject): Finding[] {
       const drainingS = typeof raw === 'number' ? raw : 0;
       const fix = `set spec.connectionDraining.drainingTimeoutSec: ${Math.ceil(servingMs(check) / 1000)} (drain delay + drain timeout = ${ms(servingMs(check))}, while the pod still serves)`;
       if (drainingS === 0) {
-        return [finding('warning', 'lb.gke-draining', config, path, { message: 'connection draining is off: the load balancer cuts the requests in flight to the pod as soon as its endpoint is removed, at the start of the shutdown, whatever the pod does', arithmetic: `drainingTimeoutSec ${typeof raw === 'number' ? raw : '0 (default)'}`, fix }, check.app.name)];
+        return [finding('warning', 'lb.gke-draining', config, path, { message: 'connection draining is off: the load balancer cuts the requests in flight to the pod as soon as its endpoint is removed, at the start of the shutdown, whatever the pod does', arithmetic: `drainingTimeoutSec ${typeof raw === 'number' ? raw : '0 (default)'}`, fix }, concerning(check.app))];
       }
       if (drainingS > check.app.terminationGracePeriodS) {
-        return [finding('warning', 'lb.gke-draining', config, path, { message: `the load balancer waits up to ${drainingS} s for requests to a leaving pod, but the pod is gone long before`, arithmetic: `drainingTimeoutSec ${drainingS} > ${podLife(check)}`, fix }, check.app.name)];
+        return [finding('warning', 'lb.gke-draining', config, path, { message: `the load balancer waits up to ${drainingS} s for requests to a leaving pod, but the pod is gone long before`, arithmetic: `drainingTimeoutSec ${drainingS} > ${podLife(check)}`, fix }, concerning(check.app))];
       }
       return [];
     });
@@ -92,6 +91,6 @@ function nginx(check: Check, ingress: K8sObject): Finding[] {
       message: 'ingress-nginx keeps idle connections to the pods longer than Node keeps them open: a request nginx sends on a connection Node has just closed gets a 502 (nginx retries only idempotent requests)',
       arithmetic: `upstream-keepalive-timeout ${keepAliveS}s${given !== undefined ? '' : ' (ingress-nginx default; its ConfigMap is not in the input)'} > Node's default server.keepAliveTimeout ${NODE_KEEPALIVE_TIMEOUT_S}s`,
       fix: `set upstream-keepalive-timeout: "${NODE_KEEPALIVE_TIMEOUT_S - 1}" in the ingress-nginx ConfigMap, or raise the app's server.keepAliveTimeout above ${keepAliveS}s`,
-    }, check.app.name),
+    }, concerning(check.app)),
   ];
 }

@@ -3,7 +3,7 @@
  * address, access), and a `sleep` hook should not wait a second time for what the drain delay
  * already waits for.
  */
-import { finding, type Finding } from '../finding.js';
+import { concerning, finding, type Finding } from '../finding.js';
 import { resolvePort } from '../container.js';
 import { asArray, describe, getIn, servicesFor } from '../manifest.js';
 import { envPath, ms, seconds, setting, type Check, type Rule } from './check.js';
@@ -99,7 +99,7 @@ function exposedPrestop(check: Check): Finding[] {
         finding('error', 'prestop.exposed', service, ['spec', 'ports', i], {
           message: `GRACEFUL_OTEL_PRESTOP=any lets any caller of /prestop shut the pod down, and this Service routes to the health port (${describe(app.workload.object)})`,
           fix: 'remove the health port from the Service (scrape /metrics from the pod, e.g. a PodMonitor), or use an exec preStop hook with GRACEFUL_OTEL_PRESTOP=loopback',
-        }, app.name),
+        }, concerning(app)),
       ];
     }),
   );
