@@ -2,7 +2,7 @@
  * The manifest model: Kubernetes objects out of YAML documents (List kinds unwrapped), the pod
  * templates of workloads, and the objects that route to them. Unknown kinds are kept but ignored.
  */
-import { isNode, type Document, type LineCounter } from 'yaml';
+import { isMap, isNode, isScalar, isSeq, type Document, type LineCounter } from 'yaml';
 import type { SourceDocument } from './input.js';
 
 /** A field path: keys and list indices, as in `spec.template.spec.containers[0]`. */
@@ -65,12 +65,21 @@ export function formatPath(path: FieldPath): string {
     .join('');
 }
 
-/** Line of a field in its file (the nearest existing parent when the field is absent). */
+/** Line of a field's key in its file (of the nearest existing parent when the field is absent). */
 export function lineOf(object: K8sObject, path: FieldPath): number | undefined {
   for (let length = path.length; length >= 0; length--) {
-    const node = object.document.getIn([...object.base, ...path.slice(0, length)], true);
-    if (isNode(node) && node.range) return object.lineCounter.linePos(node.range[0]).line;
+    const at = length === 0 ? object.document.getIn(object.base, true) : keyNode(object, [...object.base, ...path.slice(0, length)]);
+    if (isNode(at) && at.range) return object.lineCounter.linePos(at.range[0]).line;
   }
+  return undefined;
+}
+
+/** The key of a map entry (where `terminationGracePeriodSeconds:` is written), or a list item. */
+function keyNode(object: K8sObject, path: FieldPath): unknown {
+  const parent = path.length === 1 ? object.document.contents : object.document.getIn(path.slice(0, -1), true);
+  const last = path[path.length - 1];
+  if (isMap(parent)) return parent.items.find((pair) => isScalar(pair.key) && pair.key.value === last)?.key;
+  if (isSeq(parent) && typeof last === 'number') return parent.items[last];
   return undefined;
 }
 
