@@ -9,6 +9,8 @@ import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
 import { resolveConfig } from '../src/config.js';
+import type { Finding, Severity } from '../src/doctor/finding.js';
+import type { Report } from '../src/doctor/format.js';
 import { formatDuration } from '../src/duration.js';
 import { ROOT } from './helpers/app.js';
 
@@ -16,26 +18,7 @@ const CLI = path.join(ROOT, 'dist/cjs/cli.js');
 const FIXTURES = path.join(ROOT, 'test/fixtures/doctor');
 const fixture = (name: string): string => path.join(FIXTURES, name);
 
-interface Finding {
-  severity: string;
-  rule: string;
-  object: string;
-  workload: string;
-  container: string;
-  file: string;
-  line: number | undefined;
-  path: string;
-  message: string;
-  arithmetic?: string;
-  fix?: string;
-}
-interface JsonReport {
-  files: string[];
-  workloads: number;
-  containers: number;
-  findings: Finding[];
-  summary: { error: number; warning: number; info: number };
-}
+type JsonReport = Report & { summary: Record<Severity, number> };
 
 function run(args: string[], input?: string, bin: string[] = [process.execPath, CLI]) {
   const [command, ...rest] = bin as [string, ...string[]];

@@ -53,20 +53,20 @@ export function doctor(args: readonly string[], io: CommandIO = processIO): numb
         return 0;
       } else if (arg === '--format' || arg.startsWith('--format=')) {
         format = arg === '--format' ? (args[++i] ?? '') : arg.slice('--format='.length);
-        if (format !== 'human' && format !== 'json') throw new UsageError(`--format ${JSON.stringify(format)} is not known: expected human or json`);
+        if (format !== 'human' && format !== 'json') throw new UsageError(`--format ${JSON.stringify(format)} is not known: expected human or json`, true);
       } else if (arg.startsWith('-') && arg !== '-') {
-        throw new UsageError(`unknown option ${arg}`);
+        throw new UsageError(`unknown option ${arg}`, true);
       } else {
         inputs.push(arg);
       }
     }
-    if (inputs.length === 0) throw new UsageError('name the manifests to check (files, directories, or - for stdin)');
+    if (inputs.length === 0) throw new UsageError('name the manifests to check (files, directories, or - for stdin)', true);
     const report = check(inputs, io);
     io.stdout(format === 'json' ? formatJson(report) : formatHuman(report));
     return report.findings.some((f) => f.severity === 'error') ? 1 : 0;
   } catch (error) {
     if (!(error instanceof UsageError)) throw error;
-    io.stderr(`graceful-otel doctor: ${error.message}\n${error.message.startsWith('name the') || error.message.includes('option') ? `\n${DOCTOR_USAGE}` : ''}`);
+    io.stderr(`graceful-otel doctor: ${error.message}\n${error.showUsage ? `\n${DOCTOR_USAGE}` : ''}`);
     return 2;
   }
 }

@@ -6,6 +6,10 @@ import { LineCounter, parseAllDocuments, type Document } from 'yaml';
 /** A problem with the command line or the input: reported in one line, exit code 2, never a stack. */
 export class UsageError extends Error {
   override name = 'UsageError';
+  /** Whether the command's usage text helps (a wrong option), or the message says it all (a bad file). */
+  constructor(message: string, readonly showUsage = false) {
+    super(message);
+  }
 }
 
 /** One YAML document, with what is needed to point back at a line of its file. */
