@@ -4,7 +4,7 @@
  * resolved configuration, not from default numbers copied here.
  */
 import { execFileSync, spawnSync } from 'node:child_process';
-import { mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, describe, expect, it } from 'vitest';
@@ -292,7 +292,7 @@ describe('graceful-otel doctor from the packed tarball', () => {
     const npm = (args: string[], cwd: string) => execFileSync('npm', [...args, '--no-audit', '--no-fund', '--loglevel=error'], { cwd, encoding: 'utf8', timeout: 120_000 });
     const [packed] = JSON.parse(npm(['pack', '--json', '--pack-destination', scratch], ROOT)) as [{ filename: string }];
     const app = path.join(scratch, 'app');
-    execFileSync('mkdir', [app]);
+    mkdirSync(app);
     writeFileSync(path.join(app, 'package.json'), JSON.stringify({ name: 'scratch-app', private: true }));
     npm(['install', '--prefer-offline', '--ignore-scripts', '--no-package-lock', path.join(scratch, packed.filename)], app);
     const npx = (args: string[]) => spawnSync('npx', ['--no-install', 'graceful-otel', 'doctor', ...args], { cwd: app, encoding: 'utf8', timeout: 20_000 });
