@@ -9,6 +9,7 @@ const RESERVED = /^(?:true|false|yes|no|on|off|null|~|y|n)$/i;
 
 function scalar(value: string | number | boolean | null): string {
   if (typeof value !== 'string') return JSON.stringify(value);
+  if (/^\d+(?:ms|s|m|h|d)$/.test(value)) return value; // durations read back as strings
   const plain = PLAIN.test(value) && !RESERVED.test(value) && !/: |\s#| $|^- /.test(value) && !value.endsWith(':');
   return plain ? value : JSON.stringify(value);
 }
