@@ -138,8 +138,9 @@ export function buildScenarios(cfg: PackConfig): Scenario[] {
       checks: [silent()],
     },
     {
-      name: 'graceful-otel shutdowns mark a rollout without kube-state-metrics',
-      series: [...lb(ok, spike), ...shutdownsAt([PRE, PRE + 2 * MIN, PRE + 4 * MIN])],
+      // kube_service_info stays: Traefik's names cannot be split without it.
+      name: 'graceful-otel shutdowns mark a rollout without Deployment series from kube-state-metrics',
+      series: [...lb(ok, spike), ...deployment(false).filter((s) => s.metric === 'kube_service_info'), ...shutdownsAt([PRE, PRE + 2 * MIN, PRE + 4 * MIN])],
       checks: [fires()],
     },
     {
