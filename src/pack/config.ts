@@ -69,7 +69,7 @@ function fail(key: string, value: unknown, accepted: string): never {
 function checkDuration(key: string, value: unknown): string {
   if (typeof value !== 'string') fail(key, value, 'a Prometheus duration such as "30s" or "1m"');
   try {
-    if (seconds(value) > 0) return value;
+    if (seconds(value) >= 0) return value;
   } catch {
     // reported below
   }
