@@ -3,7 +3,9 @@
  * The package's one bin, `graceful-otel <command>`. Each subcommand takes its arguments and
  * returns its exit code; adding one is one line in COMMANDS.
  */
-import { doctor, processIO, type CommandIO } from './doctor/index.js';
+import { processIO, type CommandIO } from './cli-io.js';
+import { doctor } from './doctor/index.js';
+import { runPackCommand } from './pack/command.js';
 
 interface Command {
   summary: string;
@@ -12,6 +14,7 @@ interface Command {
 
 const COMMANDS: Record<string, Command> = {
   doctor: { summary: 'check Kubernetes manifests for shutdown timings that do not line up', run: doctor },
+  pack: { summary: 'write the Grafana pack (rules, alerts, PrometheusRule, dashboards) from a config file', run: runPackCommand },
 };
 
 const USAGE = `Usage: graceful-otel <command> [options]

@@ -2,7 +2,7 @@
  * `graceful-otel doctor [files… | -]`: checks Kubernetes manifests for shutdown timings that do
  * not line up (the README's "Checking manifests: doctor" lists the rules).
  */
-import { readFileSync } from 'node:fs';
+import { processIO, type CommandIO } from '../cli-io.js';
 import { appContainers, type AppContainer } from './container.js';
 import type { Finding } from './finding.js';
 import { formatHuman, formatJson, type Report } from './format.js';
@@ -29,17 +29,6 @@ is an error, 1 when one is, 2 for a usage or YAML error.
 `;
 
 /** Standard streams of a subcommand, so tests and the bin share one code path. */
-export interface CommandIO {
-  stdout(text: string): void;
-  stderr(text: string): void;
-  readStdin(): string;
-}
-
-export const processIO: CommandIO = {
-  stdout: (text) => process.stdout.write(text),
-  stderr: (text) => process.stderr.write(text),
-  readStdin: () => readFileSync(0, 'utf8'),
-};
 
 /** Runs the doctor; resolves to the exit code. */
 export function doctor(args: readonly string[], io: CommandIO = processIO): number {

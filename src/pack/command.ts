@@ -3,6 +3,7 @@
 import { mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { dirname, join, resolve } from 'node:path';
 import { parseArgs } from 'node:util';
+import { processIO, type CommandIO } from '../cli-io.js';
 import { PackConfigError, resolveConfig } from './config.js';
 import { buildOutputs, listExpressions } from './outputs.js';
 
@@ -13,12 +14,6 @@ export const PACK_USAGE = `usage: graceful-otel pack [--config FILE] [--out DIR]
   --list-exprs    print every dashboard expression, template variables expanded, as JSON
 `;
 
-interface Io {
-  stdout: (text: string) => void;
-  stderr: (text: string) => void;
-}
-
-const defaultIo: Io = { stdout: (t) => process.stdout.write(t), stderr: (t) => process.stderr.write(t) };
 
 function readOrNull(path: string): string | null {
   try {
@@ -49,7 +44,7 @@ function loadConfigFile(path: string | undefined) {
  * Runs `graceful-otel pack` with the arguments after the subcommand.
  * @returns the process exit code: 0 done, 1 stale files (--check), 2 bad arguments or config.
  */
-export async function runPackCommand(argv: string[], io: Io = defaultIo): Promise<number> {
+export async function runPackCommand(argv: readonly string[], io: Pick<CommandIO, 'stdout' | 'stderr'> = processIO): Promise<number> {
   let values;
   try {
     ({ values } = parseArgs({
