@@ -3,12 +3,13 @@
 //   node scripts/lab-manifest.mjs | graceful-otel doctor -
 // The lab has no kubelet; each of its parts stands for one field here:
 // - its SIGKILL after SHUTDOWN.gracePeriod  -> terminationGracePeriodSeconds;
-// - SIGTERM at once, with no hook           -> no preStop hook;
+// - the kubelet stand-in's preStop hook (examples/kubernetes/'s exec hook) -> lifecycle.preStop;
 // - the proxy's active health checks of /readyz every PROXY.healthInterval, one failure enough
 //                                            -> readinessProbe periodSeconds, failureThreshold 1;
-// - the graceful-otel mode's node arguments and environment -> command and env.
+// - the graceful-otel mode's environment (the preload in NODE_OPTIONS) -> command and env.
 import { stringify } from 'yaml';
 import { MODES } from '../examples/rollout-lab/lib/modes.mjs';
+import { preStopFor } from '../examples/rollout-lab/lib/prestop.mjs';
 import { PROXY, REPLICAS, SHUTDOWN } from '../examples/rollout-lab/lib/timings.mjs';
 
 const mode = MODES.find((m) => m.id === 'graceful-otel');
@@ -40,6 +41,7 @@ const deployment = {
             ports: [{ name: 'health', containerPort: HEALTH_PORT }],
             env: Object.entries(env).map(([name, value]) => ({ name, value })),
             readinessProbe: { httpGet: { path: '/readyz', port: 'health' }, periodSeconds: seconds(PROXY.healthInterval), failureThreshold: 1 },
+            lifecycle: { preStop: { exec: { command: preStopFor(mode.preStop, HEALTH_PORT) } } },
           },
         ],
       },

@@ -25,7 +25,17 @@ interface Mode {
   alerts: string[];
   exitCodes: number[];
   peakGatewayErrorRatio?: number;
-  timeline: { instances: { pid: number; teardown: boolean; summary?: { exit_code: number } }[] };
+  timeline: {
+    instances: {
+      pid: number;
+      teardown: boolean;
+      deletedAt?: number;
+      sigtermAt?: number;
+      preStopEndedAt?: number;
+      preStopExit?: number;
+      summary?: { exit_code: number; trigger?: string };
+    }[];
+  };
 }
 interface Report {
   modes: Mode[];
@@ -213,6 +223,16 @@ describe('rollout lab', () => {
     expect(graceful.proxy.haproxy.byCode['2xx']).toBeGreaterThan(0);
     expect(graceful.alerts).not.toContain(DEPLOY_ALERT);
     expect(graceful.exitCodes).toEqual([0, 0, 0]);
+    // The kubelet stand-in ran the Deployment's preStop hook (with the preload in NODE_OPTIONS)
+    // before SIGTERM: it returned 0 once the drain was over, and the shutdown began with it. (On a
+    // loaded machine the app may be gone before the hook's own exit is seen: then no SIGTERM.)
+    const stopped = graceful.timeline.instances.filter((i) => i.deletedAt !== undefined && !i.teardown);
+    expect(stopped.length).toBe(3);
+    for (const i of stopped) {
+      expect(i.preStopExit).toBe(0);
+      if (i.sigtermAt !== undefined) expect(i.sigtermAt).toBeGreaterThanOrEqual(i.preStopEndedAt as number);
+      expect(i.summary?.trigger).toBe('prestop');
+    }
 
     // Every dashboard expression parses in Prometheus; the gateway error panels (normalised
     // load-balancer series, code 502) and graceful-otel's own panels have data.
