@@ -12,6 +12,7 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 // @ts-expect-error plain JS module shared with the demo
 import { startOtlpReceiver } from '../examples/lib/otlp-receiver.mjs';
+import { SPAN_EVENT } from '../src/telemetry/names.js';
 import { FIXTURES, get, sleep, startApp, stopAll } from './helpers/app.js';
 
 interface Span {
@@ -90,10 +91,10 @@ describe('the shutdown trace', () => {
       'process.exit.code': 1,
     });
     expect(root?.attributes['graceful.shutdown.drain.duration_ms']).toBeGreaterThan(500);
-    expect(root?.events.map((e) => e.name)).toEqual(['drain started', 'deadline reached']);
+    expect(root?.events.map((e) => e.name)).toEqual([SPAN_EVENT.drainStarted, SPAN_EVENT.deadlineReached]);
     const drain = children.find((s) => s.name === 'graceful.shutdown.drain');
     expect(drain?.events).toEqual([
-      { name: 'request cancelled', attributes: expect.objectContaining({ 'http.request.method': 'GET', 'url.path': '/hang' }) },
+      { name: SPAN_EVENT.requestCancelled, attributes: expect.objectContaining({ 'http.request.method': 'GET', 'url.path': '/hang' }) },
     ]);
     // Log lines of the shutdown carry the trace id.
     const started = app.logs().find((l) => l.event === 'shutdown.started');
@@ -233,7 +234,7 @@ describe('metrics', () => {
     expect(scrape).toContain('graceful_shutdown_exit_code 0');
     expect(scrape).toMatch(/graceful_shutdown_started_timestamp_seconds\{signal="SIGTERM"\} \d+/);
     expect(scrape).toContain('graceful_shutdown_phase{phase="flush"} 1');
-    const exemplar = /graceful_shutdown_drain_duration_seconds_bucket\{[^}]*outcome="clean"[^}]*\} 1 # \{traceId="([0-9a-f]{32})"/.exec(scrape);
+    const exemplar = /graceful_shutdown_drain_duration_seconds_bucket\{[^}]*outcome="clean"[^}]*\} 1 # \{trace_id="([0-9a-f]{32})"/.exec(scrape);
     expect(exemplar).not.toBeNull();
     const exit = await app.exited;
     expect(exit.code).toBe(0);

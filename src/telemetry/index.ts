@@ -6,7 +6,6 @@
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type * as Api from '@opentelemetry/api';
 import type { Engine } from '../engine.js';
 import { log, setLogContext } from '../log.js';
 import type { Flusher } from '../observer.js';
@@ -14,7 +13,7 @@ import { VERSION } from '../version.js';
 import { logObserver, ownLogFlusher } from './logs.js';
 import { createMetrics, type ShutdownMetrics } from './metrics.js';
 import { createPinoFlusher } from './pino-flush.js';
-import { ensureSdk, realProviders } from './sdk.js';
+import { decideSdk, realProviders, tracing, type SdkReporter } from './sdk.js';
 import { createSpans } from './spans.js';
 
 export function installTelemetry(engine: Engine): void {
@@ -26,10 +25,10 @@ export function installTelemetry(engine: Engine): void {
   const setup = (): void => {
     if (isSetUp) return;
     isSetUp = true;
-    const sdk = ensureSdk((error) => log().warn({ err: error }, 'could not start the OpenTelemetry SDK; the shutdown trace will not be exported'));
+    const sdk = decideSdk(sdkReporter);
     log().debug({ sdk }, 'OpenTelemetry SDK decided');
     // With no SDK there is no trace to build: skip the span work at shutdown altogether.
-    const spans = sdk === 'app' || sdk === 'graceful-otel' ? createSpans(require('@opentelemetry/api') as typeof Api, VERSION) : undefined;
+    const spans = sdk === 'app' || sdk === 'graceful-otel' ? createSpans(() => tracing(sdkReporter, VERSION)) : undefined;
     if (spans !== undefined) {
       // Spans first: the log lines of each step carry the ids of the span it opened.
       engine.observers.unshift(spans.observer);
@@ -71,6 +70,11 @@ export function installTelemetry(engine: Engine): void {
     },
   });
 }
+
+const sdkReporter: SdkReporter = {
+  info: (message, fields) => log().info(fields ?? {}, message),
+  warn: (message, fields) => log().warn(fields ?? {}, message),
+};
 
 /** Force-flushes the real tracer, meter and logger providers, in parallel. */
 function providersFlusher(): Flusher {
