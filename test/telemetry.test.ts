@@ -12,7 +12,9 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 // @ts-expect-error plain JS module shared with the demo
 import { startOtlpReceiver } from '../examples/lib/otlp-receiver.mjs';
-import { SPAN_EVENT } from '../src/telemetry/names.js';
+// @ts-expect-error plain JS module shared with the demo
+import { startOtlpGrpcReceiver } from '../examples/lib/otlp-grpc-receiver.mjs';
+import { ATTR, SPAN, SPAN_EVENT, TRACER_NAME } from '../src/telemetry/names.js';
 import { FIXTURES, get, sleep, startApp, stopAll } from './helpers/app.js';
 
 interface Span {
@@ -23,9 +25,11 @@ interface Span {
   scope: string;
   attributes: Record<string, unknown>;
   events: { name: string; attributes: Record<string, unknown> }[];
+  resource?: Record<string, unknown>;
 }
 interface Receiver {
   spans: Span[];
+  requests: Record<string, number>;
   url: string;
   close(): Promise<void>;
 }
@@ -144,6 +148,41 @@ describe('the shutdown trace', () => {
     off.signal('SIGTERM');
     expect((await off.exited).code).toBe(0);
     expect(receiver.spans).toHaveLength(0);
+  });
+});
+
+describe('the shutdown trace over each OTLP protocol, exported by graceful-otel on its own', () => {
+  const receivers: Record<string, () => Promise<Receiver>> = {
+    'http/json': startOtlpReceiver,
+    'http/protobuf': startOtlpReceiver,
+    grpc: startOtlpGrpcReceiver,
+  };
+  it.each(Object.keys(receivers))('%s: root and phase spans arrive with a 1 s request in flight; no OpenTelemetry global registered', async (protocol) => {
+    const own = protocol === 'http/json' ? receiver : await receivers[protocol]();
+    const notes = path.join(dir, 'notes');
+    try {
+      const app = await startApp(TEST_APP, {
+        nodeArgs: ['--import', path.join(FIXTURES, 'otel-global-probe.mjs')],
+        env: { ...otlpEnv(), OTEL_EXPORTER_OTLP_ENDPOINT: own.url, OTEL_EXPORTER_OTLP_PROTOCOL: protocol, NOTES: notes },
+      });
+      const slow = get(app.port, '/?delay=1000');
+      await app.received();
+      app.signal('SIGTERM');
+      expect((await slow).status).toBe(200);
+      expect((await app.exited).code).toBe(0);
+      const root = own.spans.find((s) => s.name === SPAN.root);
+      expect(root?.scope).toBe(TRACER_NAME);
+      expect(root?.attributes[ATTR.inflightRequests]).toBe(1);
+      expect(root?.resource?.['service.name']).toBe('telemetry-test');
+      const children = own.spans.filter((s) => s.parentSpanId === root?.spanId).map((s) => s.name);
+      expect(children.sort()).toEqual([`${SPAN.phasePrefix}drain`, `${SPAN.phasePrefix}hooks`]);
+      const encoding = protocol === 'grpc' ? 'grpc' : protocol === 'http/json' ? 'json' : 'protobuf';
+      expect(own.requests[encoding]).toBeGreaterThan(0);
+      // Private provider: the app's global OpenTelemetry state stayed empty.
+      expect(readFileSync(notes, 'utf8')).toContain('otel globals: []');
+    } finally {
+      if (own !== receiver) await own.close();
+    }
   });
 });
 
