@@ -136,6 +136,26 @@ describe('the shutdown trace', () => {
     expect(receiver.spans.some((s) => s.name === 'graceful.shutdown')).toBe(true);
   });
 
+  it('never a silent no-op: when the API copy refuses the registered provider, the trace goes through that provider and a warning names both versions', async () => {
+    const app = await startApp(TEST_APP, {
+      nodeArgs: ['--import', path.join(FIXTURES, 'otel-setup.mjs'), '--import', path.join(FIXTURES, 'otel-older-global.mjs')],
+      env: otlpEnv(),
+    });
+    const slow = get(app.port, '/?delay=1000');
+    await app.received();
+    app.signal('SIGTERM');
+    await slow;
+    expect((await app.exited).code).toBe(0);
+    const root = receiver.spans.find((s) => s.name === SPAN.root);
+    expect(root?.scope).toBe(TRACER_NAME);
+    expect(receiver.spans.filter((s) => s.parentSpanId === root?.spanId).map((s) => s.name).sort()).toEqual([`${SPAN.phasePrefix}drain`, `${SPAN.phasePrefix}hooks`]);
+    const warning = app.logs().find((l) => l.event === 'trace.api_mismatch');
+    expect(warning).toMatchObject({ api_loaded: '1.10.0', api_registered: '1.9.1' });
+    expect(String(warning?.msg)).toMatch(/1\.10\.0.*1\.9\.1/);
+    // The log lines still carry the trace id.
+    expect(app.logs().find((l) => l.event === 'shutdown.started')?.trace_id).toBe(root?.traceId);
+  });
+
   it('starts its own SDK when the app has none; OTEL_SDK_DISABLED=true turns it off', async () => {
     const on = await startApp(TEST_APP, { env: otlpEnv() });
     on.signal('SIGTERM');
