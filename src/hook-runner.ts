@@ -27,7 +27,10 @@ export async function runHook(
     controller.abort(new Error(`hook "${name}" timed out after ${Math.round(timeoutMs)}ms`));
     return { name, outcome: 'timeout', durationMs };
   }
-  if (failed) return { name, outcome: 'error', durationMs, error: describeError(failure) };
+  if (failed) {
+    const stack = failure instanceof Error ? failure.stack : undefined;
+    return { name, outcome: 'error', durationMs, error: describeError(failure), ...(stack === undefined ? {} : { stack }) };
+  }
   return { name, outcome: 'ok', durationMs };
 }
 

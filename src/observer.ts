@@ -12,6 +12,8 @@ export interface HookResult {
   outcome: 'ok' | 'error' | 'timeout';
   durationMs: number;
   error?: string;
+  /** The stack of the error the hook threw, when it had one. */
+  stack?: string;
 }
 
 /** The outcome of one flush step. */

@@ -75,7 +75,8 @@ async function inPhase(ctx: RunContext, parts: SequenceParts, phase: Phase, body
 function logSummary(ctx: RunContext): void {
   const s = ctx.summary;
   const round = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : Math.round(ms));
-  log().info(
+  // A non-zero exit is worth a look: the finish line says so by its level.
+  log()[s.exitCode === 0 ? 'info' : 'warn'](
     {
       event: 'shutdown.summary',
       trigger: s.trigger,

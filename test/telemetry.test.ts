@@ -206,6 +206,31 @@ describe('the shutdown trace over each OTLP protocol, exported by graceful-otel 
   });
 });
 
+describe('log lines of the shutdown', () => {
+  it('carry the host name; a failed hook is logged with its stack; the finish line is a warning when the exit code is not 0', async () => {
+    const app = await startApp(TEST_APP, { env: { HOOKS: 'broken:throw' } });
+    app.signal('SIGTERM');
+    const exit = await app.exited;
+    expect(exit.code).toBe(1);
+    const lines = app.logs();
+    expect(lines.length).toBeGreaterThan(3);
+    expect(lines.every((l) => l.hostname === os.hostname())).toBe(true);
+    const hook = lines.find((l) => l.event === 'hook.ended');
+    expect(hook?.error).toBe('Error: hook broken failed on purpose');
+    expect(String(hook?.stack)).toMatch(/failed on purpose\n\s+at /);
+    const summary = lines.find((l) => l.event === 'shutdown.summary');
+    expect(summary?.exit_code).toBe(1);
+    expect(summary?.level).toBe(40); // pino's warn
+  });
+
+  it('the finish line is at info level when the exit code is 0', async () => {
+    const app = await startApp(TEST_APP);
+    app.signal('SIGTERM');
+    expect((await app.exited).code).toBe(0);
+    expect(app.logs().find((l) => l.event === 'shutdown.summary')?.level).toBe(30);
+  });
+});
+
 describe('a dead exporter cannot push the exit past the grace period', () => {
   it.each(['refused', 'blackholed'])('%s OTLP endpoint: exit inside the budget, flush failure logged', async (kind) => {
     const blackhole = net.createServer(() => {}); // accepts and never answers

@@ -30,7 +30,7 @@ export const logObserver: ShutdownObserver = {
   },
   hookEnded(result) {
     const level = result.outcome === 'ok' ? 'info' : 'warn';
-    log()[level]({ event: 'hook.ended', hook: result.name, outcome: result.outcome, duration_ms: round(result.durationMs), error: result.error }, `hook ${result.name}: ${result.outcome}`);
+    log()[level]({ event: 'hook.ended', hook: result.name, outcome: result.outcome, duration_ms: round(result.durationMs), error: result.error, stack: result.stack }, `hook ${result.name}: ${result.outcome}`);
   },
   flushEnded(result) {
     if (result.outcome === 'ok') return;
