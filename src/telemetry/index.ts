@@ -7,7 +7,6 @@
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type * as Api from '@opentelemetry/api';
 import { log, setLogContext } from '../log.js';
 import type { FlushStep, ShutdownObserver, Telemetry } from '../observer.js';
 import type { EngineView } from '../run-context.js';
@@ -15,7 +14,7 @@ import { VERSION } from '../version.js';
 import { logObserver, ownLogStep, summaryLineStep } from './logs.js';
 import { createMetrics, type ShutdownMetrics } from './metrics.js';
 import { createPinoFlusher } from './pino/index.js';
-import { ensureSdk, realProviders } from './sdk.js';
+import { decideSdk, realProviders, tracing, type SdkReporter } from './sdk.js';
 import { createSpans, type ShutdownSpans } from './spans.js';
 
 export function createTelemetry(engine: EngineView): Telemetry {
@@ -50,11 +49,11 @@ export function createTelemetry(engine: EngineView): Telemetry {
     observers: () => observers,
     flushSteps: [providersStep, pushStep, summaryLineStep, pinoStep, ownLogStep],
     prepare() {
-      const sdk = ensureSdk((error) => log().warn({ err: error }, 'could not start the OpenTelemetry SDK; the shutdown trace will not be exported'));
+      const sdk = decideSdk(sdkReporter);
       log().debug({ sdk }, 'OpenTelemetry SDK decided');
       // With no SDK there is no trace to build: skip the span work at shutdown altogether.
       if (sdk === 'app' || sdk === 'graceful-otel') {
-        spans = createSpans(require('@opentelemetry/api') as typeof Api, VERSION);
+        spans = createSpans(() => tracing(sdkReporter, VERSION));
         setLogContext(spans.logContext);
       }
       try {
@@ -69,7 +68,12 @@ export function createTelemetry(engine: EngineView): Telemetry {
   };
 }
 
-/** Force-flushes the real tracer, meter and logger providers, in parallel. */
+const sdkReporter: SdkReporter = {
+  info: (message, fields) => log().info(fields ?? {}, message),
+  warn: (message, fields) => log().warn(fields ?? {}, message),
+};
+
+/** Force-flushes the real tracer, meter and logger providers (and graceful-otel's own), in parallel. */
 const providersStep: FlushStep = {
   name: 'opentelemetry providers',
   stage: 'providers',
