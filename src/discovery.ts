@@ -17,12 +17,17 @@ const kTracked = Symbol('graceful-otel.tracked');
 const kIgnored = Symbol('graceful-otel.ignored');
 /** Start of the socket's current request, ms modulo 2^30 so it stays a small integer (no boxing). */
 const kRequestStart = Symbol('graceful-otel.requestStart');
+/** While draining: when the socket last became idle (same clock as kRequestStart). */
+const kIdleSince = Symbol('graceful-otel.idleSince');
 const SMALL_INT_MASK = 0x3fffffff;
 
 type Kind = ServerSnapshot['kind'];
 type TrackedSocket = Socket & {
   [kTracked]?: TrackedServer;
   [kRequestStart]?: number;
+  [kIdleSince]?: number;
+  /** Node's HTTP parser; `null` once freed, which for an open socket means it was upgraded. */
+  parser?: unknown;
   server?: Server & { [kTracked]?: TrackedServer };
   _httpMessage?: http.ServerResponse | null;
 };
@@ -73,6 +78,8 @@ export class ConnectionTracker {
   onCountDown: () => void = () => {};
   /** Called when a server is first seen. */
   onServer: (server: TrackedServer) => void = () => {};
+  /** Called for a server that starts listening after stop-intake (it is closed at once). */
+  onLateListen: (server: Server) => void = () => {};
 
   private subscribed = false;
 
@@ -81,6 +88,7 @@ export class ConnectionTracker {
     const { server } = message as { server: Server };
     if (!server.listening) return;
     const tracked = this.add(server);
+    if (this.draining && tracked !== undefined) this.onLateListen(server);
     // A server added by hand before it listened gets its port-based name now.
     if (tracked !== undefined && tracked.name.endsWith(':unbound')) tracked.name = serverName(server, tracked.kind);
   };
@@ -197,6 +205,46 @@ export class ConnectionTracker {
   }
 }
 
+/**
+ * Closes the HTTP/1 sockets of `tracked` that carry no request and have been idle for `idleMs`
+ * (a socket first seen idle starts its count now). Upgraded sockets are left to going-away.ts.
+ * @returns how many sockets were closed.
+ */
+export function closeIdleSockets(tracked: TrackedServer, idleMs: number, now = performance.now()): number {
+  if (tracked.kind === 'http2') return 0;
+  const nowSmall = now & SMALL_INT_MASK;
+  let closed = 0;
+  for (const socket of tracked.httpSockets as Set<TrackedSocket>) {
+    if (socket.destroyed || socket.parser === null) continue;
+    if (socket._httpMessage !== null && socket._httpMessage !== undefined) continue;
+    const since = socket[kIdleSince];
+    if (since === undefined) socket[kIdleSince] = nowSmall;
+    else if (((nowSmall - since) & SMALL_INT_MASK) >= idleMs) {
+      socket.destroy();
+      closed++;
+    }
+  }
+  return closed;
+}
+
+/** Open sockets of `tracked` whose HTTP parser is gone: upgraded ones (WebSockets). */
+export function upgradedSockets(tracked: TrackedServer): Socket[] {
+  if (tracked.kind === 'http2') return [];
+  const list: Socket[] = [];
+  for (const socket of tracked.httpSockets as Set<TrackedSocket>) if (!socket.destroyed && socket.parser === null) list.push(socket);
+  return list;
+}
+
+/** In-flight responses of `tracked` (at most one per socket: the one being written). */
+export function openResponses(tracked: TrackedServer): http.ServerResponse[] {
+  const list: http.ServerResponse[] = [];
+  for (const socket of tracked.httpSockets as Set<TrackedSocket>) {
+    const response = socket._httpMessage;
+    if (response !== undefined && response !== null && !response.writableEnded) list.push(response);
+  }
+  return list;
+}
+
 /** Shared by every response; `this` is the response, so no closure is made per request. */
 function onResponseClose(this: http.ServerResponse): void {
   const socket = (this as http.ServerResponse & { req: http.IncomingMessage }).req.socket as TrackedSocket;
@@ -206,11 +254,9 @@ function onResponseClose(this: http.ServerResponse): void {
   const tracker = tracked.tracker;
   tracker.inflight--;
   if (tracker.draining) {
-    // Its last response is done: end the socket now rather than at keepAliveTimeout. Node's own
-    // closeIdleConnections() reads the same field to tell a busy socket from an idle one.
-    if (!socket.destroyed && !socket.writableEnded && (socket._httpMessage === null || socket._httpMessage === undefined)) {
-      socket.destroySoon();
-    }
+    // Its last response is done. The client may be writing its next request on it already:
+    // the idle sweep closes it only once it has stayed idle (idle-sweep.ts), not now.
+    socket[kIdleSince] = performance.now() & SMALL_INT_MASK;
     tracker.onCountDown();
   }
 }

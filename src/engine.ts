@@ -19,6 +19,8 @@ import { SignalRouter } from './signals.js';
 import type { GracefulOptions, HookOptions, Phase, ShutdownHook, ShutdownTrigger } from './types.js';
 import { parseDuration } from './duration.js';
 import { WorkTracker } from './work.js';
+import { Readiness } from './readiness.js'; // conn
+import { watchFrameworks } from './frameworks.js'; // conn
 
 type Exit = (code?: number) => never;
 
@@ -32,6 +34,7 @@ export class Engine implements EngineState {
   readonly deadlineController = new AbortController();
   readonly tracker = new ConnectionTracker();
   readonly work = new WorkTracker();
+  readonly readiness = new Readiness(this.tracker); // conn: readiness holds and checks
   readonly observers: ShutdownObserver[] = [];
   readonly flushers: Flusher[] = [];
   /** Run when the shutdown begins, before anything is reported (the telemetry's late setup). */
@@ -75,6 +78,7 @@ export class Engine implements EngineState {
         log().warn({ variable: name, suggestion }, `unknown variable ${name} is ignored; did you mean ${suggestion}?`);
       }
       this.tracker.subscribe();
+      watchFrameworks((name, fn) => this.onShutdown(name, fn)); // conn: Fastify onClose hooks
       this.installTelemetry(this);
     }
     if (config.metricsLingerMs > 0 && config.healthPort === undefined) {
@@ -252,7 +256,7 @@ export class Engine implements EngineState {
     try {
       this.healthServer = await startHealthServer(
         {
-          isReady: () => this.ready,
+          readiness: () => this.readiness.evaluate(!this.ready), // conn
           metrics: (openMetrics) => this.metrics?.(openMetrics) ?? Promise.resolve(undefined),
           preStop: () => this.shutdown('prestop'),
           scraped: () => {

@@ -36,6 +36,32 @@ export interface GracefulOptions {
   pushgatewayUrl?: string;
   /** Keep `/metrics` up after the drain until one more scrape arrives, at most this long. `GRACEFUL_OTEL_METRICS_LINGER`, default `0` (off). */
   metricsLinger?: Duration;
+  /**
+   * At stop-intake, send WebSocket clients a close frame with code 1001 (going away) and end
+   * Server-Sent Events streams. `GRACEFUL_OTEL_GOING_AWAY`, default `on`; turn it off for apps
+   * that close their own.
+   */
+  goingAway?: boolean | 'on' | 'off';
+}
+
+/** Options of a readiness check added with {@link addReadinessCheck}. */
+export interface ReadinessCheckOptions {
+  /** Longest the check may take; a check still running then counts as failed. Default `1s`. */
+  timeout?: Duration;
+}
+
+/**
+ * A readiness check: resolves (or returns) when ready; throws, rejects or returns `false` when not.
+ * The signal aborts at the check's timeout.
+ */
+export type ReadinessCheck = (signal: AbortSignal) => unknown;
+
+/** One line of the `/readyz` answer. */
+export interface ReadinessResult {
+  name: string;
+  ok: boolean;
+  /** Why it is not ready: the error, `timeout`, or the hold's reason. */
+  detail?: string;
 }
 
 /** Options of a cleanup hook registered with {@link onShutdown}. */
