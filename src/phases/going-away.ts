@@ -43,10 +43,16 @@ export function goAway(ctx: RunContext, windowMs = GOING_AWAY_WINDOW_MS): () => 
   return () => clearTimeout(timer);
 }
 
+const EVENT_STREAM = /\r\ncontent-type:[ \t]*text\/event-stream/i;
+
+/**
+ * Reads the header block as sent: `writeHead(status, headers)` with no earlier `setHeader` writes
+ * its headers without storing them, so `getHeader()` would not see them. `_header` holds the
+ * block in every Node version since 0.x.
+ */
 function isEventStream(response: http.ServerResponse): boolean {
-  if (!response.headersSent) return false;
-  const type = response.getHeader('content-type');
-  return typeof type === 'string' && type.toLowerCase().startsWith('text/event-stream');
+  const sent = (response as http.ServerResponse & { _header?: string | null })._header;
+  return typeof sent === 'string' && EVENT_STREAM.test(sent);
 }
 
 /**
