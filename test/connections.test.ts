@@ -193,3 +193,19 @@ describe('readiness', () => {
     expect(await readyz()).toMatchObject({ status: 503, body: 'not ready\nfile: failed (returned false)\n' });
   }, 20_000);
 });
+
+describe('framework shutdown hooks', () => {
+  it("a Fastify app's onClose hook runs once, after the drain, with no code change", async () => {
+    const app = await startApp(path.join(FIXTURES, 'fastify-app.mjs'));
+    const slow = get(app.port, '/?delay=600');
+    await app.received();
+    app.signal('SIGTERM');
+    const [result, exit] = await Promise.all([slow, app.exited]);
+    expect(result.status).toBe(200);
+    expect(exit.code).toBe(0);
+    const lines = app.stdout.map((l) => JSON.parse(l) as { msg: string });
+    expect(lines.filter((l) => l.msg === 'onClose')).toHaveLength(1);
+    expect(lines.findIndex((l) => l.msg === 'responded')).toBeLessThan(lines.findIndex((l) => l.msg === 'onClose'));
+    expect(app.summary()?.hooks).toEqual([expect.objectContaining({ name: 'fastify', outcome: 'ok' })]);
+  }, 20_000);
+});
