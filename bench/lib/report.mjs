@@ -2,6 +2,7 @@
 import { VARIANTS } from './variants.mjs';
 import { fmtSummary, fmtDelta } from './stats.mjs';
 import { checkGoals, socketSlopes } from './goals.mjs';
+import { renderRace } from '../suites/keepalive-race.mjs';
 
 const label = (id) => VARIANTS[id].label;
 const TEXT_COLUMNS = new Set(['Goal', 'Measured (median)', 'Met', 'Variant', 'Preload', 'Baseline', 'Notes']);
@@ -95,6 +96,8 @@ ${table(['Preload', 'wall, ms', 'vs `node -e 0`', 'peak RSS, MB'], evalZero.map(
 RSS growth of the server while ${largest.count.toLocaleString('en')} keep-alive sockets were opened and served (from section 3), per socket.
 
 ${table(['Variant', 'bytes per socket', 'vs floor (drain)'], largest.rows.map((r) => [label(r.id), fmtSummary(r.bytesPerSocket, 0), r.id === 'floorDrain' ? '' : fmtDelta(r.bytesDelta, 0, ' B')]))}
+
+${renderRace(results.race.rows, results.race.runs)}
 `;
 }
 
