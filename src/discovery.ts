@@ -19,6 +19,8 @@ const kIgnored = Symbol('graceful-otel.ignored');
 const kRequestStart = Symbol('graceful-otel.requestStart');
 /** While draining: when the socket last became idle (same clock as kRequestStart). */
 const kIdleSince = Symbol('graceful-otel.idleSince');
+/** On the raw socket under an https connection: its TLS handshake completed (the TLS socket is watched). */
+const kSecured = Symbol('graceful-otel.secured');
 const SMALL_INT_MASK = 0x3fffffff;
 
 type Kind = ServerSnapshot['kind'];
@@ -26,6 +28,9 @@ type TrackedSocket = Socket & {
   [kTracked]?: TrackedServer;
   [kRequestStart]?: number;
   [kIdleSince]?: number;
+  [kSecured]?: boolean;
+  /** The raw socket under a TLS socket. */
+  _parent?: TrackedSocket | null;
   /** Node's HTTP parser; `null` once freed, which for an open socket means it was upgraded. */
   parser?: unknown;
   server?: Server & { [kTracked]?: TrackedServer };
@@ -145,6 +150,9 @@ export class ConnectionTracker {
     (server as Server & { [kTracked]?: TrackedServer })[kTracked] = tracked;
     this.servers.add(tracked);
     if (kind === 'http2') server.on('session', (session: Http2Session) => this.trackSession(tracked, session));
+    // TLS sockets are watched from the handshake on, not from their first request: the idle
+    // sweep and the WebSocket going-away (wss) need the ones that never send one too.
+    if (kind === 'https') server.on('secureConnection', (socket: TrackedSocket) => this.trackTls(tracked, socket));
     this.onServer(tracked);
     return tracked;
   }
@@ -187,6 +195,12 @@ export class ConnectionTracker {
     }
   }
 
+  private trackTls(tracked: TrackedServer, socket: TrackedSocket): void {
+    if (socket[kTracked] === undefined) this.trackSocket(tracked, socket, tracked.httpSockets);
+    const raw = socket._parent;
+    if (raw !== undefined && raw !== null) raw[kSecured] = true;
+  }
+
   private trackSession(tracked: TrackedServer, session: Http2Session): void {
     tracked.sessions.add(session);
     session.once('close', () => tracked.sessions.delete(session));
@@ -214,15 +228,22 @@ export function closeIdleSockets(tracked: TrackedServer, idleMs: number, now = p
   if (tracked.kind === 'http2') return 0;
   const nowSmall = now & SMALL_INT_MASK;
   let closed = 0;
-  for (const socket of tracked.httpSockets as Set<TrackedSocket>) {
-    if (socket.destroyed || socket.parser === null) continue;
-    if (socket._httpMessage !== null && socket._httpMessage !== undefined) continue;
+  const closeIfIdle = (socket: TrackedSocket): void => {
     const since = socket[kIdleSince];
     if (since === undefined) socket[kIdleSince] = nowSmall;
     else if (((nowSmall - since) & SMALL_INT_MASK) >= idleMs) {
       socket.destroy();
       closed++;
     }
+  };
+  for (const socket of tracked.httpSockets as Set<TrackedSocket>) {
+    if (socket.destroyed || socket.parser === null) continue;
+    if (socket._httpMessage !== null && socket._httpMessage !== undefined) continue;
+    closeIfIdle(socket);
+  }
+  // https: a raw socket whose TLS handshake never completed (silent, or stalled) is idle too.
+  if (tracked.httpSockets !== tracked.sockets) {
+    for (const socket of tracked.sockets as Set<TrackedSocket>) if (!socket.destroyed && socket[kSecured] !== true) closeIfIdle(socket);
   }
   return closed;
 }

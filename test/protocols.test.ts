@@ -5,6 +5,9 @@
 import { readFileSync } from 'node:fs';
 import http2 from 'node:http2';
 import https from 'node:https';
+import net from 'node:net';
+import tls from 'node:tls';
+import WebSocket from 'ws';
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
 import { FIXTURES, startApp, stopAll } from './helpers/app.js';
@@ -25,7 +28,7 @@ function httpsGet(port: number, pathname: string, agent: https.Agent): Promise<{
 }
 
 describe('https', () => {
-  it('drains a slow TLS request, closes idle TLS keep-alive sockets at once, exits 0', async () => {
+  it('drains a slow TLS request, closes idle TLS keep-alive sockets once idle (not at the keep-alive timeout), exits 0', async () => {
     const app = await startApp(APP, { env: { KIND: 'https' } });
     const agent = new https.Agent({ keepAlive: true, maxSockets: 20 });
     const warm = await Promise.all(Array.from({ length: 10 }, () => httpsGet(app.port, '/', agent)));
@@ -43,6 +46,31 @@ describe('https', () => {
     expect(started?.servers).toEqual([expect.stringMatching(/^https:\d+$/)]);
     expect(started?.connections).toBe(10);
     expect(started?.inflight).toBe(1);
+  });
+});
+
+describe('https: sockets with no request, and wss', () => {
+  it('a silent TCP socket, a TLS socket with no request and 5 wss clients: closed, 1001, exit 0 within 1.5 s', async () => {
+    const app = await startApp(APP, { env: { KIND: 'https', WS: '1' } });
+    const silent = net.connect(app.port, '127.0.0.1');
+    silent.on('error', () => {});
+    const quiet = tls.connect({ port: app.port, host: '127.0.0.1', ca, servername: 'localhost' });
+    quiet.on('error', () => {});
+    const clients = Array.from({ length: 5 }, () => new WebSocket(`wss://127.0.0.1:${app.port}/`, { ca, servername: 'localhost' }));
+    const codes = Promise.all(clients.map((c) => new Promise<number>((resolve) => {
+      c.on('error', () => {});
+      c.once('close', resolve);
+    })));
+    await Promise.all([...clients.map((c) => new Promise((resolve) => c.once('open', resolve))), new Promise((resolve) => quiet.once('secureConnect', resolve))]);
+    // Accepts are taken in order: once a later connection is answered, the silent one was accepted.
+    const agent = new https.Agent({ keepAlive: false });
+    expect((await httpsGet(app.port, '/', agent)).status).toBe(200);
+    app.signal('SIGTERM');
+    const [closeCodes, exit] = await Promise.all([codes, app.exited]);
+    expect(closeCodes).toEqual(Array(5).fill(1001));
+    expect(exit.code).toBe(0);
+    expect(exit.ms).toBeLessThan(1500);
+    expect(app.logs().find((l) => l.event === 'shutdown.started')?.connections).toBeGreaterThanOrEqual(7);
   });
 });
 
