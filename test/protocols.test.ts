@@ -1,6 +1,7 @@
 /**
  * https and HTTP/2 servers are found and drained like http ones: in-flight work completes, idle
- * TLS keep-alive sockets close at once, HTTP/2 sessions get GOAWAY and finish their open streams.
+ * TLS keep-alive sockets close once idle, WebSockets over https get close code 1001, HTTP/2 sessions
+ * get GOAWAY (on Node 22 as on 24) and finish their open streams.
  */
 import { readFileSync } from 'node:fs';
 import http2 from 'node:http2';
