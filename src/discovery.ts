@@ -2,8 +2,10 @@
  * Finds the app's HTTP servers and counts their sockets and in-flight requests, with no code
  * change in the app: Node's diagnostics channels report every listen, accepted socket and
  * request. The request path only bumps integers; it adds one `close` listener per response
- * because aborted requests never reach `finish`. No `upgrade`, `clientError` or `timeout`
- * listener is ever added: each would change Node's default behaviour.
+ * because aborted requests never reach `finish`. Per server, http2 ones get a `session` listener
+ * and https ones a `secureConnection` listener (neither changes a default). No `upgrade`,
+ * `clientError` or `timeout` listener is ever added: each would change Node's default behaviour.
+ * It also finds, for the shutdown, the sockets that are idle, upgraded, or streaming events.
  */
 import dc from 'node:diagnostics_channel';
 import http from 'node:http';
