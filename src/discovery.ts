@@ -19,7 +19,7 @@ const kTracked = Symbol('graceful-otel.tracked');
 const kIgnored = Symbol('graceful-otel.ignored');
 /** Start of the socket's current request, ms modulo 2^30 so it stays a small integer (no boxing). */
 const kRequestStart = Symbol('graceful-otel.requestStart');
-/** While draining: when the socket last became idle (same clock as kRequestStart). */
+/** When the socket last became idle: accepted, or its last response done (same clock as kRequestStart). */
 const kIdleSince = Symbol('graceful-otel.idleSince');
 /** On the raw socket under an https connection: its TLS handshake completed (the TLS socket is watched). */
 const kSecured = Symbol('graceful-otel.secured');
@@ -187,6 +187,7 @@ export class ConnectionTracker {
 
   private trackSocket(tracked: TrackedServer, socket: TrackedSocket, set: Set<Socket>): void {
     socket[kTracked] = tracked;
+    socket[kIdleSince] = performance.now() & SMALL_INT_MASK;
     set.add(socket);
     if (set === tracked.sockets) {
       tracked.connections++;
@@ -223,7 +224,7 @@ export class ConnectionTracker {
 
 /**
  * Closes the HTTP/1 sockets of `tracked` that carry no request and have been idle for `idleMs`
- * (a socket first seen idle starts its count now). Upgraded sockets are left to going-away.ts.
+ * (since accepted or since their last response). Upgraded sockets are left to going-away.ts.
  * @returns how many sockets were closed.
  */
 export function closeIdleSockets(tracked: TrackedServer, idleMs: number, now = performance.now()): number {
@@ -276,12 +277,10 @@ function onResponseClose(this: http.ServerResponse): void {
   tracked.inflight--;
   const tracker = tracked.tracker;
   tracker.inflight--;
-  if (tracker.draining) {
-    // Its last response is done. The client may be writing its next request on it already:
-    // the idle sweep closes it only once it has stayed idle (idle-sweep.ts), not now.
-    socket[kIdleSince] = performance.now() & SMALL_INT_MASK;
-    tracker.onCountDown();
-  }
+  // The client may be writing its next request on this socket already: while draining, the idle
+  // sweep closes it only once it has stayed idle from now (idle-sweep.ts).
+  socket[kIdleSince] = performance.now() & SMALL_INT_MASK;
+  if (tracker.draining) tracker.onCountDown();
 }
 
 function onSocketClose(this: TrackedSocket): void {

@@ -2,7 +2,8 @@
  * The keep-alive race, avoided: a socket that looks idle may carry a request the client has just
  * written, so stop-intake closes none at once. Every response from then on says
  * `Connection: close` (Node ends the socket after it); a socket with no request is closed only
- * once it has stayed idle for {@link IDLE_CLOSE_MS}. One timer sweeps every watched socket, so
+ * once it has stayed idle for {@link IDLE_CLOSE_MS} (counted from before the shutdown: one idle
+ * for longer already is closed in the first pass). One timer sweeps every watched socket, so
  * 10 000 idle sockets cost one pass per tick, not one timer each.
  */
 import { closeIdleSockets, type ConnectionTracker } from '../discovery.js';
@@ -13,7 +14,7 @@ export const IDLE_CLOSE_MS = 300;
 export const SWEEP_EVERY_MS = 100;
 
 /**
- * Starts the sweep; it runs until the returned function is called. Each tick defers its pass to
+ * Starts the sweep; it runs until the returned function is called. Each pass is deferred to
  * `setImmediate`, after the event loop's I/O poll: a request that arrived while the loop was
  * busy is parsed (and its socket marked busy) before the pass can judge the socket idle.
  */
@@ -21,7 +22,7 @@ export function startIdleSweep(tracker: ConnectionTracker, idleMs = IDLE_CLOSE_M
   const pass = (): void => {
     for (const tracked of tracker.servers) closeIdleSockets(tracked, idleMs);
   };
-  pass();
+  setImmediate(pass);
   const timer = setInterval(() => setImmediate(pass), SWEEP_EVERY_MS);
   timer.unref();
   return () => clearInterval(timer);
