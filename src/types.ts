@@ -8,17 +8,17 @@ export type Duration = number | string;
  * given here wins over the variable, which wins over the default.
  */
 export interface GracefulOptions {
-  /** Signal-to-exit budget, the platform's grace period. `GRACEFUL_OTEL_GRACE_PERIOD`, default `30s`. */
+  /** Signal-to-exit budget, the platform's grace period (at least `1s`; a bare number is milliseconds). `GRACEFUL_OTEL_GRACE_PERIOD`, default `30s`. */
   gracePeriod?: Duration;
-  /** Kept free at the end of the budget so the exit lands before SIGKILL. `GRACEFUL_OTEL_SAFETY_MARGIN`, default `1s`. */
+  /** Kept free at the end of the budget so the exit lands before SIGKILL. `GRACEFUL_OTEL_SAFETY_MARGIN`, default a tenth of the grace period, at most `1s`. */
   safetyMargin?: Duration;
   /** Time to keep serving (with `Connection: close`) while the load balancer deregisters the instance. `GRACEFUL_OTEL_DRAIN_DELAY`, default `5s` on Kubernetes, else `0`. */
   drainDelay?: Duration;
-  /** Longest wait for in-flight requests and open sockets. `GRACEFUL_OTEL_DRAIN_TIMEOUT`, default: what the budget leaves. */
+  /** Longest wait for in-flight requests and open sockets. `GRACEFUL_OTEL_DRAIN_TIMEOUT`, default: what the budget leaves, worked out at shutdown (the hooks budget is held back only when a hook is registered). */
   drainTimeout?: Duration;
-  /** Budget of all cleanup hooks together, and the default timeout of each. `GRACEFUL_OTEL_HOOKS_TIMEOUT`, default `5s`. */
+  /** Budget of all cleanup hooks together, and the default timeout of each. `GRACEFUL_OTEL_HOOKS_TIMEOUT`, default a fifth of the grace period, at most `5s`. */
   hooksTimeout?: Duration;
-  /** Budget of the final telemetry flush. `GRACEFUL_OTEL_FLUSH_TIMEOUT`, default `3s`. */
+  /** Budget of the final telemetry flush. `GRACEFUL_OTEL_FLUSH_TIMEOUT`, default a fifth of the grace period, at most `3s`. */
   flushTimeout?: Duration;
   /** Signals that start the shutdown. `GRACEFUL_OTEL_SIGNALS`, default `SIGTERM,SIGINT`; `none` for preStop/API only. */
   signals?: NodeJS.Signals[] | string;
