@@ -13,6 +13,8 @@ import { promisify } from 'node:util';
 import { Pool } from 'undici';
 import { afterEach, describe, expect, it } from 'vitest';
 import WebSocket from 'ws';
+import { ConnectionTracker } from '../src/discovery.js';
+import { Readiness, readinessBody } from '../src/readiness.js';
 import { FIXTURES, get, sleep, startApp, stopAll, type App } from './helpers/app.js';
 
 const APP = path.join(FIXTURES, 'connections-app.mjs');
@@ -192,6 +194,45 @@ describe('readiness', () => {
     rmSync(file);
     expect(await readyz()).toMatchObject({ status: 503, body: 'not ready\nfile: failed (returned false)\n' });
   }, 20_000);
+});
+
+describe('readiness holds and checks', () => {
+  /** A Readiness whose app has listened (a tracker with one listening server). */
+  function listened(): Readiness {
+    const tracker = new ConnectionTracker();
+    tracker.servers.add({ server: { listening: true } } as never);
+    return new Readiness(tracker);
+  }
+
+  it('a hold keeps it 503 until released; holds nest', async () => {
+    const readiness = listened();
+    const releaseA = readiness.hold('warming the cache');
+    const releaseB = readiness.hold('migrating');
+    expect(readinessBody(await readiness.evaluate(false))).toBe('not ready\nhold: failed (warming the cache)\nhold: failed (migrating)\n');
+    releaseA();
+    expect(readiness.isReady(false)).toBe(false);
+    releaseB();
+    expect(await readiness.evaluate(false)).toMatchObject({ ready: true, state: 'ready' });
+  });
+
+  it('a check that throws, returns false or outlives its timeout fails; its signal aborts at the timeout', async () => {
+    const readiness = listened();
+    let aborted = false;
+    readiness.addCheck('slow', (signal) => new Promise((resolve) => signal.addEventListener('abort', () => resolve((aborted = true)))), { timeout: '50ms' });
+    const remove = readiness.addCheck('db', () => {
+      throw new Error('connection refused');
+    });
+    const report = await readiness.evaluate(false);
+    expect(readinessBody(report)).toBe('not ready\nslow: failed (timeout after 50ms)\ndb: failed (connection refused)\n');
+    expect(aborted).toBe(true);
+    expect(readiness.isReady(false)).toBe(false);
+    remove();
+    expect(() => readiness.addCheck('bad', () => true, { timeout: 'soon' })).toThrow(/timeout "soon" is not a duration/);
+  });
+
+  it('shutting down wins over everything', async () => {
+    expect(await listened().evaluate(true)).toEqual({ ready: false, state: 'shutting down', results: [] });
+  });
 });
 
 describe('framework shutdown hooks', () => {
