@@ -1,5 +1,5 @@
 // A plain node:http service with no shutdown code of its own. Run it under the preload:
-//   node --import graceful-otel/register examples/plain-http.mjs
+//   node --import graceful-otel/register examples/http.mjs
 import http from 'node:http';
 
 const port = Number(process.env.PORT ?? 3000);

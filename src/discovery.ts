@@ -13,16 +13,10 @@ import type { Http2Session, ServerHttp2Stream } from 'node:http2';
 import type { Server } from 'node:net';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { kIdleSince, kIgnored, kRequestStart, kSecured, kTracked } from './symbols.js';
 import type { ServerSnapshot } from './types.js';
 
-const kTracked = Symbol('graceful-otel.tracked');
-const kIgnored = Symbol('graceful-otel.ignored');
-/** Start of the socket's current request, ms modulo 2^30 so it stays a small integer (no boxing). */
-const kRequestStart = Symbol('graceful-otel.requestStart');
-/** When the socket last became idle: accepted, or its last response done (same clock as kRequestStart). */
-const kIdleSince = Symbol('graceful-otel.idleSince');
-/** On the raw socket under an https connection: its TLS handshake completed (the TLS socket is watched). */
-const kSecured = Symbol('graceful-otel.secured');
+/** Request starts are kept modulo 2^30 so they stay small integers (no boxing). */
 const SMALL_INT_MASK = 0x3fffffff;
 
 type Kind = ServerSnapshot['kind'];
@@ -83,12 +77,13 @@ export class ConnectionTracker {
   draining = false;
   /** Called when a count reaches zero while draining. */
   onCountDown: () => void = () => {};
-  /** Called when a server is first seen. */
-  onServer: (server: TrackedServer) => void = () => {};
   /** Called for a server that starts listening after stop-intake (it is closed at once). */
   onLateListen: (server: Server) => void = () => {};
 
   private subscribed = false;
+
+  /** `onServer` is called once for each server, when it is first seen. */
+  constructor(private readonly onServer: (server: TrackedServer) => void = () => {}) {}
 
   // Channel handlers are created once here, never per request.
   private readonly onListen = (message: unknown): void => {
@@ -126,15 +121,6 @@ export class ConnectionTracker {
     dc.subscribe('tracing:net.server.listen:asyncEnd', this.onListen);
     dc.subscribe('net.server.socket', this.onSocket);
     dc.subscribe('http.server.request.start', this.onRequest);
-  }
-
-  /** Stops watching new servers, sockets and requests (counts already taken stay). */
-  unsubscribe(): void {
-    if (!this.subscribed) return;
-    this.subscribed = false;
-    dc.unsubscribe('tracing:net.server.listen:asyncEnd', this.onListen);
-    dc.unsubscribe('net.server.socket', this.onSocket);
-    dc.unsubscribe('http.server.request.start', this.onRequest);
   }
 
   /**
@@ -299,6 +285,11 @@ function onHttpSocketClose(this: TrackedSocket): void {
 /** Marks a server (the health server) so it is never watched. */
 export function ignoreServer(server: Server): void {
   (server as Server & { [kIgnored]?: boolean })[kIgnored] = true;
+}
+
+/** An http, https or http2 server that graceful-otel would watch (the health server excluded). */
+export function isHttpServer(server: Server): boolean {
+  return (server as Server & { [kIgnored]?: boolean })[kIgnored] !== true && serverKind(server) !== undefined;
 }
 
 // https is told apart by shape: importing node:https here would load tls and crypto on the

@@ -1,72 +1,79 @@
 /**
- * The engine: one per process, shared by the preload and the programmatic API (kept on
- * globalThis so even two copies of the package find the same one). It holds the watched servers,
- * hooks and observers, and starts the sequence exactly once.
+ * The engine: one per process, shared by the preload and the programmatic API (kept on globalThis
+ * so even two copies of the package find the same one). It holds the configuration, the watched
+ * servers, the hooks and the telemetry, routes signals, and starts the sequence exactly once.
+ * Each concern lives in a module of its own; this file connects them.
  */
-import { writeSync } from 'node:fs';
-import type http from 'node:http';
 import type { Server } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { resolveConfig, unknownVariables, type Config } from './config.js';
+import { isClusterWorker } from './activation.js';
+import { describeCrash, EXIT_CRASH, watchCrashes, type CrashOrigin } from './crash.js';
 import { ConnectionTracker } from './discovery.js';
-import { healthPort, startHealthServer } from './health.js';
+import { ExitGuard } from './exit-guard.js';
+import { HealthService } from './health.js';
+import { HookRegistry } from './hook-registry.js';
 import { log, setLogLevel } from './log.js';
-import type { Flusher, ShutdownObserver, ShutdownSummary } from './observer.js';
-import type { RegisteredHook } from './phases/hooks.js';
-import type { EngineState, RunContext } from './run-context.js';
+import type { ShutdownObserver, ShutdownSummary, Telemetry } from './observer.js';
+import type { EngineState, EngineView, RunContext } from './run-context.js';
 import { runSequence } from './sequence.js';
 import { SignalRouter } from './signals.js';
-import type { GracefulOptions, HookOptions, Phase, ShutdownHook, ShutdownTrigger } from './types.js';
-import { parseDuration } from './duration.js';
+import { newSummary } from './summary.js';
+import { kEngine } from './symbols.js';
+import type { GracefulOptions, Phase, ShutdownTrigger } from './types.js';
 import { WorkTracker } from './work.js';
 import { Readiness } from './readiness.js'; // conn
 import { watchFrameworks } from './frameworks.js'; // conn
 
-type Exit = (code?: number) => never;
+/** Creates the telemetry layer at first start; kept apart so the engine never imports it. */
+export type TelemetryFactory = (engine: EngineView) => Telemetry;
 
-/** Installed by the telemetry layer at first start; kept apart so the engine never imports it. */
-export type TelemetryInstaller = (engine: Engine) => void;
+/** `server` serves HTTP itself; `cluster-primary` serves through its node:cluster workers. */
+export type EngineRole = 'server' | 'cluster-primary';
 
-export class Engine implements EngineState {
+/** Exit code for a configuration error or a health port that cannot be bound (EX_CONFIG). */
+export const EXIT_CONFIG = 78;
+
+export class Engine implements EngineState, EngineView {
   ready = true;
   phase: Phase = 'serving';
   readonly shutdownController = new AbortController();
   readonly deadlineController = new AbortController();
-  readonly tracker = new ConnectionTracker();
+  readonly tracker = new ConnectionTracker(() => setImmediate(() => this.prepareTelemetry()));
   readonly work = new WorkTracker();
-  readonly readiness = new Readiness(this.tracker); // conn: readiness holds and checks
-  readonly observers: ShutdownObserver[] = [];
-  readonly flushers: Flusher[] = [];
-  /** Run when the shutdown begins, before anything is reported (the telemetry's late setup). */
-  readonly preparers: (() => void)[] = [];
-  /** Filled by the telemetry layer: the exposition for `/metrics`. */
-  metrics: ((openMetrics: boolean) => Promise<{ contentType: string; body: string } | undefined>) | undefined;
-  /** Waiting for the next scrape of the health server's `/metrics` (the linger). */
-  private scrapeWaiters: (() => void)[] = [];
+  readonly hooks = new HookRegistry();
+  readonly readiness = new Readiness(this.tracker, () => this.role === 'cluster-primary'); // conn: readiness holds and checks
   config: Config | undefined;
-  summary: ShutdownSummary | undefined;
-  healthServer: http.Server | undefined;
 
   private options: GracefulOptions = {};
-  private readonly hooks: RegisteredHook[] = [];
-  private hookSeq = 0;
+  private role: EngineRole = 'server';
+  private telemetry: Telemetry | undefined;
+  private telemetryPrepared = false;
   private signals: SignalRouter | undefined;
-  private run: Promise<never> | undefined;
-  private cut: AbortController | undefined;
-  private context: RunContext | undefined;
-  private readonly drained: Promise<void>;
-  private markDrained: () => void = () => {};
-  private readonly realProcessExit: Exit = process.exit.bind(process) as Exit;
+  private readonly exitGuard = new ExitGuard();
+  private readonly health = new HealthService({
+    readiness: () => this.readiness.evaluate(!this.ready), // conn
+    metrics: (openMetrics) => {
+      this.prepareTelemetry();
+      return this.telemetry?.metrics(openMetrics) ?? Promise.resolve(undefined);
+    },
+    preStop: () => this.shutdown('prestop'),
+  });
+  private running: RunContext | undefined;
+  private skipWaits: AbortController | undefined;
+  private readonly drainOver: Promise<void>;
+  private markDrainOver: () => void = () => {};
 
-  constructor(private readonly installTelemetry: TelemetryInstaller) {
-    this.drained = new Promise((resolve) => (this.markDrained = resolve));
+  constructor(private readonly createTelemetry: TelemetryFactory) {
+    this.drainOver = new Promise((resolve) => (this.markDrainOver = resolve));
   }
 
   /**
    * Validates the configuration and installs everything; a later call merges its options in.
    * @throws {ConfigError} when a setting is invalid (nothing is installed then).
    */
-  start(options: GracefulOptions = {}): Promise<void> {
+  start(options: GracefulOptions = {}, role?: EngineRole): Promise<void> {
+    if (role !== undefined) this.role = role;
     const merged = { ...this.options, ...options };
     const config = resolveConfig(merged);
     const previous = this.config;
@@ -78,8 +85,9 @@ export class Engine implements EngineState {
         log().warn({ variable: name, suggestion }, `unknown variable ${name} is ignored; did you mean ${suggestion}?`);
       }
       this.tracker.subscribe();
-      watchFrameworks((name, fn) => this.onShutdown(name, fn)); // conn: Fastify onClose hooks
-      this.installTelemetry(this);
+      watchFrameworks((name, fn) => this.hooks.add(name, fn)); // conn: Fastify onClose hooks
+      this.telemetry = this.createTelemetry(this);
+      watchCrashes((error, origin) => this.onCrash(error, origin));
     }
     if (config.metricsLingerMs > 0 && config.healthPort === undefined) {
       log().warn({ variable: 'GRACEFUL_OTEL_METRICS_LINGER' }, 'GRACEFUL_OTEL_METRICS_LINGER has no effect without GRACEFUL_OTEL_HEALTH_PORT: the linger keeps the health port\'s /metrics up');
@@ -89,10 +97,7 @@ export class Engine implements EngineState {
       this.signals = new SignalRouter(config.signals, (signal) => this.onSignal(signal));
       this.signals.install();
     }
-    if (previous?.healthPort !== config.healthPort || previous?.healthHost !== config.healthHost || previous?.preStop !== config.preStop) {
-      return this.restartHealthServer(config);
-    }
-    return Promise.resolve();
+    return this.applyHealth(config);
   }
 
   /** Watches a server the channels cannot see (created before the preload, or from a worker handle). */
@@ -100,82 +105,51 @@ export class Engine implements EngineState {
     this.tracker.add(server);
   }
 
-  onShutdown(name: string, fn: ShutdownHook, options: HookOptions = {}): () => void {
-    if (typeof name !== 'string' || name === '') throw new TypeError('onShutdown(name, fn): name must be a non-empty string');
-    if (typeof fn !== 'function') throw new TypeError(`onShutdown("${name}", fn): fn must be a function`);
-    let timeoutMs: number | undefined;
-    if (options.timeout !== undefined) {
-      timeoutMs = typeof options.timeout === 'number' ? options.timeout : parseDuration(options.timeout);
-      if (timeoutMs === undefined || !(timeoutMs >= 0)) {
-        throw new TypeError(`onShutdown("${name}"): timeout ${JSON.stringify(options.timeout)} is not a duration (250ms, 5s, 1m or milliseconds)`);
-      }
-    }
-    const order = options.order ?? 0;
-    if (!Number.isFinite(order)) throw new TypeError(`onShutdown("${name}"): order must be a finite number`);
-    const hook: RegisteredHook = { name, fn, timeoutMs, order, seq: this.hookSeq++ };
-    this.hooks.push(hook);
-    return () => {
-      const at = this.hooks.indexOf(hook);
-      if (at >= 0) this.hooks.splice(at, 1);
-    };
-  }
-
   /** Starts the sequence (or joins the running one); resolves when the drain is over. */
   shutdown(trigger: ShutdownTrigger = 'api'): Promise<void> {
-    if (this.run === undefined) this.begin(trigger);
-    return this.drained;
+    if (this.running === undefined) this.begin(trigger);
+    return this.drainOver;
   }
 
-  realExit(code: number): never {
-    process.exit = this.realProcessExit;
-    return this.realProcessExit(code);
+  /** Node would exit now: tell it, flush what can be flushed within the flush budget, exit 1. */
+  private onCrash(error: unknown, origin: CrashOrigin): void {
+    const crash = describeCrash(error);
+    this.exitGuard.writeStderr(`${crash.stack}\n`);
+    const running = this.running;
+    if (running === undefined) {
+      this.begin(origin, crash);
+      return;
+    }
+    log().fatal({ event: 'process.crashed', origin, err: crash, phase: this.phase }, `${origin} during shutdown: skipping the remaining waits`);
+    if (running.summary.exitCode === undefined) running.requestedExitCode ??= EXIT_CRASH;
+    running.summary.cutShort ??= origin;
+    this.skipWaits?.abort();
   }
 
   private onSignal(signal: NodeJS.Signals): void {
-    if (this.run === undefined) {
+    if (this.running === undefined) {
       this.begin(signal);
       return;
     }
     if (signal === 'SIGINT') {
       log().warn({ signal }, 'SIGINT during shutdown: skipping the remaining waits, flushing and exiting');
-      if (this.summary !== undefined) this.summary.cutShort ??= 'second SIGINT';
-      this.cut?.abort();
+      this.running.summary.cutShort ??= 'second SIGINT';
+      this.skipWaits?.abort();
       return;
     }
     log().warn({ signal, phase: this.phase }, `repeated ${signal} ignored: shutdown already in progress`);
   }
 
-  private begin(trigger: ShutdownTrigger): void {
-    if (this.config === undefined) this.start();
+  private begin(trigger: ShutdownTrigger, crash?: ShutdownSummary['crash']): void {
+    if (this.config === undefined) void this.start();
     const config = this.config as Config;
-    for (const prepare of this.preparers) {
-      try {
-        prepare();
-      } catch (error) {
-        log().warn({ err: error }, 'telemetry setup failed; shutting down without it');
-      }
-    }
+    this.prepareTelemetry();
     const startedAt = performance.now();
-    const hardDeadline = startedAt + config.gracePeriodMs - config.safetyMarginMs;
-    const cut = new AbortController();
-    this.cut = cut;
-    const summary: ShutdownSummary = {
-      trigger,
-      startedAtMs: Date.now(),
-      servers: [...this.tracker.servers].map((s) => s.snapshot()),
-      connectionsAtStart: this.tracker.connections,
-      inflightAtStart: this.tracker.inflight,
-      workAtStart: this.work.active,
-      phaseMs: {},
-      drainOutcome: undefined,
-      drainMs: undefined,
-      forced: { request: 0, connection: 0, hook: 0, work: 0 },
-      hooks: [],
-      flush: [],
-      cutShort: undefined,
-      exitCode: undefined,
-    };
-    this.summary = summary;
+    const skipWaits = new AbortController();
+    this.skipWaits = skipWaits;
+    // A primary's workers get the signal a moment after it: it keeps half the margin for them.
+    const margin = this.role === 'cluster-primary' ? config.safetyMarginMs / 2 : config.safetyMarginMs;
+    const summary = newSummary(trigger, this.tracker, this.work);
     const ctx: RunContext = {
       engine: this,
       config,
@@ -183,61 +157,70 @@ export class Engine implements EngineState {
       work: this.work,
       summary,
       startedAt,
-      hardDeadline,
-      cut: cut.signal,
+      hardDeadline: startedAt + config.gracePeriodMs - margin,
+      skipWaits: skipWaits.signal,
       requestedExitCode: undefined,
       report: (event, ...args) => this.report(event, args),
     };
-    this.context = ctx;
-    this.guardExit(ctx, cut);
-    this.armWatchdog(ctx);
-    const adoptedSignal: NodeJS.Signals = trigger === 'api' || trigger === 'prestop' ? 'SIGTERM' : trigger;
-    this.run = runSequence(ctx, {
-      hooks: this.hooks,
-      adopted: (this.signals?.listenersOf(adoptedSignal) ?? []).map((listener, i) => ({
-        name: `${adoptedSignal} listener #${i + 1}${listener.name ? ` (${listener.name})` : ''}`,
-        run: () => listener.call(process, adoptedSignal),
-      })),
-      flushers: this.flushers,
-      nextScrape: this.healthServer === undefined ? undefined : () => new Promise<void>((resolve) => this.scrapeWaiters.push(resolve)),
+    this.running = ctx;
+    if (crash !== undefined) {
+      summary.crash = crash;
+      summary.cutShort = trigger;
+      ctx.requestedExitCode = EXIT_CRASH;
+      log().fatal({ event: 'process.crashed', origin: trigger, err: crash }, `${trigger}: flushing telemetry and exiting`);
+      skipWaits.abort();
+    }
+    this.exitGuard.intercept((requested) => this.onExitCall(ctx, requested));
+    this.exitGuard.armWatchdog(ctx.hardDeadline - performance.now(), () => `phase ${this.phase}`, config.failureExitCode);
+    // The app's own handlers of the signal run in the flush; a crash is no signal they expect.
+    const adopted = crash !== undefined ? [] : this.signals?.adoptedFor(isSignal(trigger) ? trigger : 'SIGTERM') ?? [];
+    runSequence(ctx, {
+      clusterPrimary: this.role === 'cluster-primary',
+      hooks: this.hooks.ordered(),
+      adopted,
+      steps: this.telemetry?.flushSteps ?? [],
+      nextScrape: this.health.nextScrape(),
       setPhase: (phase) => (this.phase = phase),
-      drained: () => this.markDrained(),
-    });
-    this.run.catch((error: unknown) => {
+      drainOver: () => this.markDrainOver(),
+    }).then(
+      (code) => this.exitGuard.exit(code),
       // A bug in the sequence itself: still leave within the budget, loudly.
-      writeSync(2, `graceful-otel: shutdown sequence failed: ${String((error as Error)?.stack ?? error)}\n`);
-      this.realExit(config.failureExitCode);
-    });
+      (error: unknown) =>
+        this.exitGuard.fail(`graceful-otel: shutdown sequence failed: ${String((error as Error)?.stack ?? error)}`, config.failureExitCode),
+    );
   }
 
-  /** A `process.exit()` during the sequence (an adopted listener's, say) must not skip the flush. */
-  private guardExit(ctx: RunContext, cut: AbortController): void {
-    process.exit = ((code?: number | string | null) => {
-      const asked = code === undefined || code === null ? (typeof process.exitCode === 'number' ? process.exitCode : 0) : Number(code);
-      const requested = Number.isInteger(asked) ? asked : 1;
-      if (ctx.summary.exitCode !== undefined) {
-        // An adopted listener, run during the flush: the code is decided and reported already.
-        log().info({ requested_exit_code: requested, exit_code: ctx.summary.exitCode }, 'process.exit() from a signal listener: deferred until the flush is done');
-        return undefined as never;
-      }
-      ctx.requestedExitCode ??= requested;
-      log().info({ requested_exit_code: requested, phase: this.phase }, 'process.exit() during shutdown: skipping the remaining waits; exiting after the flush');
-      ctx.summary.cutShort ??= `process.exit(${requested})`;
-      cut.abort();
-      return undefined as never;
-    }) as Exit;
+  /** A `process.exit()` during the sequence (an adopted listener's, a hook's) must not skip the flush. */
+  private onExitCall(ctx: RunContext, requested: number): void {
+    if (ctx.summary.exitCode !== undefined) {
+      // An adopted listener, run during the flush: the code is decided and reported already.
+      log().info({ requested_exit_code: requested, exit_code: ctx.summary.exitCode }, 'process.exit() from a signal listener: deferred until the flush is done');
+      return;
+    }
+    ctx.requestedExitCode ??= requested;
+    if (this.role === 'cluster-primary') {
+      // The workers are draining: the primary's exit waits for them.
+      log().info({ requested_exit_code: requested, phase: this.phase }, 'process.exit() in the cluster primary: exiting once the workers have');
+      return;
+    }
+    log().info({ requested_exit_code: requested, phase: this.phase }, 'process.exit() during shutdown: skipping the remaining waits; exiting after the flush');
+    ctx.summary.cutShort ??= `process.exit(${requested})`;
+    this.skipWaits?.abort();
   }
 
-  /** The grace period is sacred: whatever hangs, the process leaves by the hard deadline. */
-  private armWatchdog(ctx: RunContext): void {
-    setTimeout(() => {
-      writeSync(2, `graceful-otel: shutdown budget exhausted in phase ${this.phase}; exiting now\n`);
-      this.realExit(ctx.config.failureExitCode);
-    }, ctx.hardDeadline - performance.now());
+  /** Sets up the telemetry's costly parts once; a failure there never stops the shutdown. */
+  private prepareTelemetry(): void {
+    if (this.telemetryPrepared || this.telemetry === undefined) return;
+    this.telemetryPrepared = true;
+    try {
+      this.telemetry.prepare();
+    } catch (error) {
+      log().warn({ err: error }, 'telemetry setup failed; shutting down without it');
+    }
   }
 
   private report(event: keyof ShutdownObserver, args: unknown[]): void {
-    for (const observer of this.observers) {
+    for (const observer of this.telemetry?.observers() ?? []) {
       const method = observer[event] as ((...a: unknown[]) => void) | undefined;
       if (method === undefined) continue;
       try {
@@ -248,40 +231,32 @@ export class Engine implements EngineState {
     }
   }
 
-  private async restartHealthServer(config: Config): Promise<void> {
-    const previous = this.healthServer;
-    this.healthServer = undefined;
-    if (previous !== undefined) await new Promise((resolve) => previous.close(resolve));
-    if (config.healthPort === undefined) return;
+  private async applyHealth(config: Config): Promise<void> {
+    // In a cluster the primary answers the probes: a worker binding the port too would collide.
+    if (isClusterWorker() && config.healthPort !== undefined) {
+      config = { ...config, healthPort: undefined };
+    }
     try {
-      this.healthServer = await startHealthServer(
-        {
-          readiness: () => this.readiness.evaluate(!this.ready), // conn
-          metrics: (openMetrics) => this.metrics?.(openMetrics) ?? Promise.resolve(undefined),
-          preStop: () => this.shutdown('prestop'),
-          scraped: () => {
-            for (const resolve of this.scrapeWaiters.splice(0)) resolve();
-          },
-        },
-        { port: config.healthPort, host: config.healthHost, preStop: config.preStop },
-      );
-      log().info({ event: 'health.listening', port: healthPort(this.healthServer), host: config.healthHost ?? '*' }, 'health server listening');
+      if (await this.health.apply(config)) {
+        log().info({ event: 'health.listening', port: this.health.port, host: config.healthHost ?? '*' }, 'health server listening');
+      }
     } catch (error) {
       // Probes on a port that cannot be bound would never pass: stop before serving.
-      writeSync(
-        2,
-        `graceful-otel: cannot start the health server on ${config.healthHost ?? '*'}:${config.healthPort} (GRACEFUL_OTEL_HEALTH_PORT): ${(error as Error).message}\n`,
+      this.exitGuard.fail(
+        `graceful-otel: cannot start the health server on ${config.healthHost ?? '*'}:${config.healthPort} (GRACEFUL_OTEL_HEALTH_PORT): ${(error as Error).message}`,
+        EXIT_CONFIG,
       );
-      this.realExit(78);
     }
   }
 }
 
-const ENGINE_KEY = Symbol.for('graceful-otel.engine.v1');
+function isSignal(trigger: ShutdownTrigger): trigger is NodeJS.Signals {
+  return trigger.startsWith('SIG');
+}
 
 /** The process's one engine, created on first use. */
-export function getEngine(installTelemetry: TelemetryInstaller): Engine {
-  const store = globalThis as typeof globalThis & { [ENGINE_KEY]?: Engine };
-  store[ENGINE_KEY] ??= new Engine(installTelemetry);
-  return store[ENGINE_KEY];
+export function getEngine(createTelemetry: TelemetryFactory): Engine {
+  const store = globalThis as typeof globalThis & { [kEngine]?: Engine };
+  store[kEngine] ??= new Engine(createTelemetry);
+  return store[kEngine];
 }

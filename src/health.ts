@@ -8,14 +8,15 @@
 import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import { ignoreServer } from './discovery.js';
-import type { PreStopAccess } from './config.js';
+import type { Config, PreStopAccess } from './config.js';
+import type { Exposition } from './observer.js';
 import { readinessBody, type ReadinessReport } from './readiness.js';
 
 export interface HealthRoutes {
   /** Answers `/readyz` (runs the app's readiness checks). */
   readiness(): Promise<ReadinessReport>;
   /** Exposition for `/metrics`, or `undefined` while no metrics are set up. */
-  metrics(openMetrics: boolean): Promise<{ contentType: string; body: string } | undefined>;
+  metrics(openMetrics: boolean): Promise<Exposition | undefined>;
   /** Starts the shutdown (or joins the running one); resolves when the drain is over. */
   preStop(): Promise<unknown>;
   /** Called once each `/metrics` scrape has been answered (the linger waits for one). */
@@ -28,8 +29,55 @@ export interface HealthOptions {
   preStop: PreStopAccess;
 }
 
+/** The health server's lifecycle: started, moved or stopped as the configuration says. */
+export class HealthService {
+  private server: http.Server | undefined;
+  private options: HealthOptions | undefined;
+  private scrapeWaiters: (() => void)[] = [];
+
+  constructor(private readonly routes: Omit<HealthRoutes, 'scraped'>) {}
+
+  /** Port it listens on, or `undefined` when it is off. */
+  get port(): number | undefined {
+    return this.server === undefined ? undefined : healthPort(this.server);
+  }
+
+  /**
+   * Starts, restarts or stops the server so it matches `config`; resolves once it listens.
+   * @returns true when it (re)started.
+   * @throws the listen error (a busy port, an address that does not resolve).
+   */
+  async apply(config: Config): Promise<boolean> {
+    const next: HealthOptions | undefined =
+      config.healthPort === undefined ? undefined : { port: config.healthPort, host: config.healthHost, preStop: config.preStop };
+    const previous = this.options;
+    if (previous?.port === next?.port && previous?.host === next?.host && previous?.preStop === next?.preStop) return false;
+    this.options = next;
+    const running = this.server;
+    this.server = undefined;
+    if (running !== undefined) await new Promise((resolve) => running.close(resolve));
+    if (next === undefined) return false;
+    this.server = await startHealthServer(
+      {
+        ...this.routes,
+        scraped: () => {
+          for (const resolve of this.scrapeWaiters.splice(0)) resolve();
+        },
+      },
+      next,
+    );
+    return true;
+  }
+
+  /** Resolves once the next `/metrics` scrape has been answered; `undefined` when the server is off. */
+  nextScrape(): (() => Promise<void>) | undefined {
+    if (this.server === undefined) return undefined;
+    return () => new Promise<void>((resolve) => this.scrapeWaiters.push(resolve));
+  }
+}
+
 /** Starts the health server; resolves once it listens. */
-export function startHealthServer(routes: HealthRoutes, options: HealthOptions): Promise<http.Server> {
+function startHealthServer(routes: HealthRoutes, options: HealthOptions): Promise<http.Server> {
   const server = http.createServer((request, response) => {
     handle(routes, options, request, response).catch((error: unknown) => {
       if (!response.headersSent) reply(response, 500, `${String(error)}\n`);
@@ -49,8 +97,7 @@ export function startHealthServer(routes: HealthRoutes, options: HealthOptions):
   });
 }
 
-/** Port the health server listens on. */
-export function healthPort(server: http.Server): number {
+function healthPort(server: http.Server): number {
   return (server.address() as AddressInfo).port;
 }
 

@@ -4,14 +4,14 @@ import { settleWithin } from './deadline.js';
 import type { HookResult } from './observer.js';
 
 /**
- * Calls `fn(signal)` and waits for it at most `timeoutMs` (or until `cut` aborts). The signal
+ * Calls `fn(signal)` and waits for it at most `timeoutMs` (or until `skipWaits` aborts). The signal
  * aborts when the hook is given up on, so well-behaved hooks can stop their work.
  */
 export async function runHook(
   name: string,
   fn: (signal: AbortSignal) => unknown,
   timeoutMs: number,
-  cut?: AbortSignal,
+  skipWaits?: AbortSignal,
 ): Promise<HookResult> {
   const started = performance.now();
   const controller = new AbortController();
@@ -21,13 +21,16 @@ export async function runHook(
     failed = true;
     failure = error;
   });
-  const settled = await settleWithin(running, timeoutMs, cut);
+  const settled = await settleWithin(running, timeoutMs, skipWaits);
   const durationMs = performance.now() - started;
   if (!settled) {
     controller.abort(new Error(`hook "${name}" timed out after ${Math.round(timeoutMs)}ms`));
     return { name, outcome: 'timeout', durationMs };
   }
-  if (failed) return { name, outcome: 'error', durationMs, error: describeError(failure) };
+  if (failed) {
+    const stack = failure instanceof Error ? failure.stack : undefined;
+    return { name, outcome: 'error', durationMs, error: describeError(failure), ...(stack !== undefined ? { stack } : {}) };
+  }
   return { name, outcome: 'ok', durationMs };
 }
 

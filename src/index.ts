@@ -6,16 +6,16 @@
 import type http from 'node:http';
 import type { Server } from 'node:net';
 import { getEngine, type Engine } from './engine.js';
-import { installTelemetry } from './telemetry/index.js';
 import { readinessBody } from './readiness.js';
+import { createTelemetry } from './telemetry/index.js';
 import type { GracefulOptions, HookOptions, ReadinessCheck, ReadinessCheckOptions, ServerSnapshot, ShutdownHook, WorkToken } from './types.js';
 
 export { ConfigError } from './config.js';
-export type { ShutdownSummary, HookResult, FlushResult } from './observer.js';
+export type { ShutdownSummary, HookResult, HookOutcome, FlushResult, DrainOutcome } from './observer.js';
 export type * from './types.js';
 
 function engine(): Engine {
-  return getEngine(installTelemetry);
+  return getEngine(createTelemetry);
 }
 
 /**
@@ -39,7 +39,7 @@ export function addServer(server: Server): void {
  * @returns a function that unregisters the hook.
  */
 export function onShutdown(name: string, fn: ShutdownHook, options?: HookOptions): () => void {
-  return engine().onShutdown(name, fn, options);
+  return engine().hooks.add(name, fn, options);
 }
 
 /** Counts a promise as in-flight work: the drain waits for it like for a request. */

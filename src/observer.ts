@@ -1,17 +1,30 @@
 /**
- * What the sequence reports as it runs. Telemetry (spans, metrics, logs) implements
- * {@link ShutdownObserver}; observers only watch: an observer that throws is logged and ignored,
- * and nothing an observer returns changes what the sequence does.
+ * The contract between the sequence and the telemetry. The sequence reports each step to
+ * {@link ShutdownObserver}s, which receive a read-only view of the summary: telemetry observes and
+ * never steers. The telemetry layer hands the engine everything it provides in one
+ * {@link Telemetry} object; the final flush runs its {@link FlushStep}s in the stated
+ * {@link FLUSH_STAGES} order.
  */
+import type { WorkerExit } from './cluster.js';
 import type { CancelledRequest } from './discovery.js';
 import type { ForcedKind, Phase, ServerSnapshot, ShutdownTrigger } from './types.js';
+
+/**
+ * How one cleanup hook (or adopted signal listener) ended: `ok` it returned, `error` it threw,
+ * `timeout` it ran past its timeout and was given up on, `skipped` it never ran because the
+ * sequence was cut short.
+ */
+export type HookOutcome = 'ok' | 'error' | 'timeout' | 'skipped';
 
 /** The outcome of one cleanup hook (or adopted signal listener). */
 export interface HookResult {
   name: string;
-  outcome: 'ok' | 'error' | 'timeout';
+  outcome: HookOutcome;
   durationMs: number;
+  /** `Name: message` of what the hook threw, or why it did not run. */
   error?: string;
+  /** The stack of what the hook threw. */
+  stack?: string;
 }
 
 /** The outcome of one flush step. */
@@ -22,7 +35,13 @@ export interface FlushResult {
   detail?: string;
 }
 
-/** Everything the sequence learnt, filled in as it goes; the final log line prints it. */
+/**
+ * How the drain ended: `clean` nothing was left, `forced` what was left was destroyed at the
+ * deadline, `skipped` the wait was abandoned (second SIGINT, `process.exit()`).
+ */
+export type DrainOutcome = 'clean' | 'forced' | 'skipped';
+
+/** Everything the sequence learnt, filled in as it goes; the summary line prints it. */
 export interface ShutdownSummary {
   trigger: ShutdownTrigger;
   /** Unix time in ms the sequence began. */
@@ -31,43 +50,88 @@ export interface ShutdownSummary {
   connectionsAtStart: number;
   inflightAtStart: number;
   workAtStart: number;
-  /** Milliseconds spent in each phase that ran. */
+  /** Milliseconds spent in each phase that ran (the flush: so far, while it runs). */
   phaseMs: Partial<Record<Phase, number>>;
-  drainOutcome: 'clean' | 'forced' | 'skipped' | undefined;
+  drainOutcome: DrainOutcome | undefined;
   drainMs: number | undefined;
+  /** Work cut at a deadline, by kind (hooks: timed out or skipped). */
   forced: Record<ForcedKind, number>;
   hooks: HookResult[];
   flush: FlushResult[];
-  /** Set when the waits were cut short: a second SIGINT or a `process.exit()` call during the sequence. */
+  /** Why the remaining waits were skipped: a second SIGINT or a `process.exit()` during the sequence. */
   cutShort: string | undefined;
   exitCode: number | undefined;
+  /** The error, when a crash started the shutdown. */
+  crash?: { type: string; message: string; stack: string };
+  /** In a cluster primary: how each worker ended. */
+  workers?: WorkerExit[];
 }
+
+type DeepReadonly<T> = T extends (infer U)[]
+  ? readonly DeepReadonly<U>[]
+  : T extends object
+    ? { readonly [K in keyof T]: DeepReadonly<T[K]> }
+    : T;
+
+/** What observers see of the summary: nothing in it can be changed through this type. */
+export type SummaryView = DeepReadonly<ShutdownSummary>;
 
 /** Callbacks for each step of the sequence; all optional. */
 export interface ShutdownObserver {
-  shutdownStarted?(summary: ShutdownSummary): void;
-  phaseStarted?(phase: Phase, summary: ShutdownSummary): void;
-  phaseEnded?(phase: Phase, summary: ShutdownSummary): void;
-  drainStarted?(summary: ShutdownSummary): void;
-  deadlineReached?(cancelled: CancelledRequest[], summary: ShutdownSummary): void;
+  shutdownStarted?(summary: SummaryView): void;
+  phaseStarted?(phase: Phase, summary: SummaryView): void;
+  phaseEnded?(phase: Phase, summary: SummaryView): void;
+  drainStarted?(summary: SummaryView): void;
+  deadlineReached?(cancelled: readonly CancelledRequest[], summary: SummaryView): void;
   hookStarted?(name: string): void;
-  hookEnded?(result: HookResult): void;
+  hookEnded?(result: Readonly<HookResult>): void;
   /** The exit code is known; the flush is about to start. Spans of the shutdown end here. */
-  exitDecided?(summary: ShutdownSummary): void;
-  flushEnded?(result: FlushResult): void;
-  /** Last call before `process.exit`. */
-  exiting?(summary: ShutdownSummary): void;
+  exitDecided?(summary: SummaryView): void;
+  flushEnded?(result: Readonly<FlushResult>): void;
 }
 
-/** One step of the final flush; steps of a lower stage finish (or time out) before the next stage starts. */
-export interface Flusher {
+/**
+ * The flush's stages, in the order they run; the steps of one stage run in parallel. Stages
+ * before `summary` keep a reserve of the flush budget so the log lines get out even when an
+ * exporter hangs: the summary line is written, then the app's pino loggers are flushed, then
+ * graceful-otel's own log lines, last.
+ */
+export const FLUSH_STAGES = ['providers', 'push', 'summary', 'app-logs', 'own-log'] as const;
+export type FlushStage = (typeof FLUSH_STAGES)[number];
+/** The first stage that writes log lines; the stages before it keep the log reserve free. */
+export const FIRST_LOG_STAGE: FlushStage = 'summary';
+
+/** One step of the final flush. */
+export interface FlushStep {
   name: string;
-  stage: number;
+  stage: FlushStage;
   /** When present and false, the step is left out (read at flush time, so late configuration counts). */
   enabled?(): boolean;
   /**
    * Must give up by `deadline` (a `performance.now()` timestamp); the caller stops waiting then
    * anyway. A string it resolves with is reported as the step's detail.
    */
-  flush(deadline: number, summary: ShutdownSummary): Promise<unknown>;
+  flush(deadline: number, summary: SummaryView): unknown;
+}
+
+/** A `/metrics` exposition. */
+export interface Exposition {
+  contentType: string;
+  body: string;
+}
+
+/** Everything the telemetry layer provides, handed to the engine in one call. */
+export interface Telemetry {
+  /**
+   * Observers in the order each event reaches them: the spans first, so that the log line of a
+   * step carries the ids of the span that step opened. Read at every report, since
+   * {@link Telemetry.prepare} adds some.
+   */
+  observers(): readonly ShutdownObserver[];
+  /** The final flush's steps (run by stage, see {@link FLUSH_STAGES}). */
+  readonly flushSteps: readonly FlushStep[];
+  /** Does the costly setup (SDK, metrics) once: after the first server listens, or at shutdown. */
+  prepare(): void;
+  /** The exposition for the health server's `/metrics`, or `undefined` while there are no metrics. */
+  metrics(openMetrics: boolean): Promise<Exposition | undefined>;
 }

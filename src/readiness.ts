@@ -31,10 +31,18 @@ export class Readiness {
   /** Outcome of the last probe's checks, for the synchronous {@link isReady}. */
   private checksPassed = true;
 
-  constructor(private readonly tracker: ConnectionTracker) {}
+  /**
+   * @param servesThroughWorkers true in a cluster primary: its workers listen, it never does, and
+   * they only fork once it serves.
+   */
+  constructor(
+    private readonly tracker: ConnectionTracker,
+    private readonly servesThroughWorkers: () => boolean = () => false,
+  ) {}
 
   /** True once a watched server has listened (and from then on). */
   hasListened(): boolean {
+    if (!this.listened && this.servesThroughWorkers()) this.listened = true;
     if (!this.listened) for (const tracked of this.tracker.servers) if (tracked.server.listening) this.listened = true;
     return this.listened;
   }

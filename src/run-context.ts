@@ -1,7 +1,8 @@
-/** What each phase of one shutdown run can see. */
+/** What each phase of one shutdown run can see, and what the telemetry may read of the engine. */
 import type { Config } from './config.js';
 import type { ConnectionTracker } from './discovery.js';
 import type { ShutdownObserver, ShutdownSummary } from './observer.js';
+import type { Phase } from './types.js';
 import type { WorkTracker } from './work.js';
 
 /** The parts of the engine a phase may touch. */
@@ -9,7 +10,14 @@ export interface EngineState {
   ready: boolean;
   readonly shutdownController: AbortController;
   readonly deadlineController: AbortController;
-  realExit(code: number): never;
+}
+
+/** What the telemetry layer may read of the engine (it never changes it). */
+export interface EngineView {
+  readonly ready: boolean;
+  readonly phase: Phase;
+  readonly config: Readonly<Config> | undefined;
+  readonly tracker: ConnectionTracker;
 }
 
 export interface RunContext {
@@ -23,7 +31,7 @@ export interface RunContext {
   /** `performance.now()` by which the process must have exited: start + grace period - safety margin. */
   readonly hardDeadline: number;
   /** Aborts when the remaining waits are to be skipped (second SIGINT, `process.exit()` during the run). */
-  readonly cut: AbortSignal;
+  readonly skipWaits: AbortSignal;
   /** Exit code the app asked for with `process.exit()` during the run. */
   requestedExitCode: number | undefined;
   /** Calls one observer method on every observer; never throws. */

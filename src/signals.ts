@@ -8,13 +8,15 @@
 
 type Listener = (...args: unknown[]) => unknown;
 
+/** An adopted listener, ready to be run by the flush phase. */
 export interface AdoptedListener {
-  signal: NodeJS.Signals;
-  listener: Listener;
+  /** `SIGTERM listener #1 (name)`, as hook results report it. */
+  name: string;
+  run(): unknown;
 }
 
 export class SignalRouter {
-  private readonly adopted: AdoptedListener[] = [];
+  private readonly adopted: { signal: NodeJS.Signals; listener: Listener }[] = [];
   private installed = false;
 
   constructor(
@@ -49,9 +51,14 @@ export class SignalRouter {
     for (const { signal, listener } of this.adopted.splice(0)) process.on(signal, listener);
   }
 
-  /** Adopted listeners of `signal`, in the order they were added. */
-  listenersOf(signal: NodeJS.Signals): Listener[] {
-    return this.adopted.filter((a) => a.signal === signal).map((a) => a.listener);
+  /** Adopted listeners of `signal`, in the order they were added, each called as the process would call it. */
+  adoptedFor(signal: NodeJS.Signals): AdoptedListener[] {
+    return this.adopted
+      .filter((a) => a.signal === signal)
+      .map(({ listener }, i) => ({
+        name: `${signal} listener #${i + 1}${listener.name ? ` (${listener.name})` : ''}`,
+        run: () => listener.call(process, signal),
+      }));
   }
 
   private adopt(signal: NodeJS.Signals, listener: Listener): void {

@@ -78,8 +78,11 @@ export type ShutdownHook = (signal: AbortSignal) => unknown;
 /** The phases of the sequence, as reported by metrics and spans. */
 export type Phase = 'serving' | 'delay' | 'drain' | 'hooks' | 'flush';
 
-/** What started the shutdown. */
-export type ShutdownTrigger = NodeJS.Signals | 'prestop' | 'api';
+/**
+ * What started the shutdown: a signal, the health server's `/prestop`, the API's `shutdown()`, or
+ * a crash (an uncaught exception or unhandled rejection with no handler of the app's).
+ */
+export type ShutdownTrigger = NodeJS.Signals | 'prestop' | 'api' | 'uncaughtException' | 'unhandledRejection';
 
 /** Kinds of work cut at a deadline. */
 export type ForcedKind = 'request' | 'connection' | 'hook' | 'work';

@@ -184,7 +184,9 @@ describe('readiness', () => {
     const file = path.join(os.tmpdir(), `graceful-otel-ready-${process.pid}`);
     writeFileSync(file, '');
     const app = await startApp(APP, {
-      env: { LISTEN_AFTER_MS: '1500', READY_FILE: file, GRACEFUL_OTEL_HEALTH_PORT: '0' },
+      // Under the preload alone there is no health server before the app listens (it activates at
+      // listen); start() in code brings it up early, and /readyz must not pass then.
+      env: { LISTEN_AFTER_MS: '1500', READY_FILE: file, GRACEFUL_OTEL_HEALTH_PORT: '0', START_EARLY: '1' },
       waitListening: false,
     });
     const readyz = (): Promise<{ status?: number; body?: string }> => get(app.healthPort, '/readyz', false);

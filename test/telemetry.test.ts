@@ -225,7 +225,9 @@ describe('metrics', () => {
       env: { ...otlpEnv(), GRACEFUL_OTEL_HEALTH_PORT: '0', GRACEFUL_OTEL_METRICS_LINGER: '10s', GRACEFUL_OTEL_GRACE_PERIOD: '20s' },
     });
     app.signal('SIGTERM');
-    await app.waitForEvent('phase.ended');
+    // The drain and hooks are over; the flush phase waits for one more scrape before it goes on...
+    await app.waitForEvent('phase.started', undefined, { phase: 'flush' });
+    // ...and nothing but that scrape ends the wait: 300 ms on, the process is still there.
     await sleep(300);
     expect(app.child.exitCode).toBeNull(); // still lingering
     const scrape = await getWithAccept(app.healthPort, 'application/openmetrics-text; version=1.0.0');

@@ -9,5 +9,5 @@ import { performance } from 'node:perf_hooks';
 export async function delay(ctx: RunContext): Promise<void> {
   ctx.tracker.closing = true;
   for (const tracked of ctx.tracker.servers) for (const session of tracked.sessions) session.close();
-  await sleep(ctx.startedAt + ctx.config.drainDelayMs - performance.now(), ctx.cut);
+  await sleep(ctx.startedAt + ctx.config.drainDelayMs - performance.now(), ctx.skipWaits);
 }

@@ -23,14 +23,14 @@ export async function drain(ctx: RunContext, hooksRegistered: boolean): Promise<
     check();
   });
   const deadline = ctx.startedAt + ctx.config.drainDelayMs + drainTimeoutFor(ctx.config, hooksRegistered);
-  const drained = await settleWithin(idle, Math.min(deadline, ctx.hardDeadline) - performance.now(), ctx.cut);
+  const drained = await settleWithin(idle, Math.min(deadline, ctx.hardDeadline) - performance.now(), ctx.skipWaits);
   stopIntakeTimers(ctx);
   summary.drainMs = performance.now() - started;
   if (drained) {
     summary.drainOutcome = 'clean';
     return;
   }
-  summary.drainOutcome = ctx.cut.aborted ? 'skipped' : 'forced';
+  summary.drainOutcome = ctx.skipWaits.aborted ? 'skipped' : 'forced';
   ctx.engine.deadlineController.abort(new Error('drain deadline reached'));
   const cancelled = tracker.inflightRequests();
   summary.forced.request += tracker.inflight;

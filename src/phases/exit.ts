@@ -1,4 +1,7 @@
-/** Phase 7: the exit code, and the exit itself — also when the app's timers would keep the loop alive. */
+/**
+ * Phase 7: the exit code. The exit itself goes through the exit guard (exit-guard.ts), so it
+ * happens also when the app's timers would keep the loop alive.
+ */
 import type { RunContext } from '../run-context.js';
 
 /**
@@ -9,12 +12,9 @@ import type { RunContext } from '../run-context.js';
 export function decideExitCode(ctx: RunContext): number {
   const { summary, config } = ctx;
   const forced = Object.values(summary.forced).some((n) => n > 0);
-  const failed = forced || summary.hooks.some((h) => h.outcome !== 'ok');
+  const workerFailed = summary.workers?.some((w) => w.code !== 0 || w.killed) ?? false;
+  const failed = forced || workerFailed || summary.hooks.some((h) => h.outcome !== 'ok');
   const requested = ctx.requestedExitCode;
   if (!failed) return requested ?? 0;
   return requested !== undefined && requested !== 0 ? requested : config.failureExitCode;
-}
-
-export function exit(ctx: RunContext, code: number): never {
-  return ctx.engine.realExit(code);
 }

@@ -1,29 +1,52 @@
 /**
- * Phase 6, always last and bounded: first the signal listeners graceful-otel adopted (after the
- * shutdown spans have ended, so an `sdk.shutdown()` among them exports those spans too), then the
- * flushers stage by stage — telemetry providers, Pushgateway, then the summary line and the log
- * buffers. Nothing here waits past the flush deadline.
+ * Phase 6, always last and bounded: the metrics linger (if configured), then the signal listeners
+ * graceful-otel adopted (after the shutdown spans have ended, so an `sdk.shutdown()` among them
+ * exports those spans too), then the flush steps stage by stage in {@link FLUSH_STAGES} order.
+ * Nothing here waits past the flush deadline.
  */
 import { performance } from 'node:perf_hooks';
 import { settleWithin } from '../deadline.js';
-import type { Flusher, FlushResult } from '../observer.js';
-import type { RunContext } from '../run-context.js';
 import { describeError } from '../hook-runner.js';
+import { FIRST_LOG_STAGE, FLUSH_STAGES, type FlushResult, type FlushStep } from '../observer.js';
+import type { RunContext } from '../run-context.js';
+import type { AdoptedListener } from '../signals.js';
 import { runRecorded } from './hooks.js';
 
-/** Flushers at or above this stage run after the summary line is written: they flush logs. */
-export const LOG_STAGE = 50;
-
-/** With a metrics linger configured, waits for one more scrape of `/metrics` (bounded). */
-export async function lingerForScrape(ctx: RunContext, nextScrape: () => Promise<void>): Promise<void> {
-  const until = Math.min(performance.now() + ctx.config.metricsLingerMs, ctx.hardDeadline - ctx.config.flushTimeoutMs);
-  await settleWithin(nextScrape(), until - performance.now(), ctx.cut);
+export interface FlushParts {
+  steps: readonly FlushStep[];
+  adopted: readonly AdoptedListener[];
+  /** Resolves on the next scrape of the health server's `/metrics` (for the linger). */
+  nextScrape: (() => Promise<void>) | undefined;
 }
 
-export async function runAdoptedListeners(
-  ctx: RunContext,
-  listeners: readonly { name: string; run: () => unknown }[],
-): Promise<void> {
+/** A dead exporter may use its share up to the end; the log lines keep a reserve of their own. */
+const MAX_LOG_RESERVE_MS = 500;
+
+export async function flush(ctx: RunContext, parts: FlushParts): Promise<void> {
+  const { config } = ctx;
+  const started = performance.now();
+  if (config.metricsLingerMs > 0 && parts.nextScrape !== undefined) await lingerForScrape(ctx, parts.nextScrape);
+  await runAdoptedListeners(ctx, parts.adopted);
+  const deadline = Math.min(performance.now() + config.flushTimeoutMs, ctx.hardDeadline);
+  const logReserve = Math.min(MAX_LOG_RESERVE_MS, config.flushTimeoutMs / 4);
+  const firstLogStage = FLUSH_STAGES.indexOf(FIRST_LOG_STAGE);
+  for (const [index, stage] of FLUSH_STAGES.entries()) {
+    const steps = parts.steps.filter((step) => step.stage === stage && (step.enabled?.() ?? true));
+    if (steps.length === 0) continue;
+    // The summary line reads the flush's duration so far.
+    ctx.summary.phaseMs.flush = performance.now() - started;
+    const stageDeadline = index < firstLogStage ? deadline - logReserve : deadline;
+    ctx.summary.flush.push(...(await Promise.all(steps.map((step) => flushStep(ctx, step, stageDeadline)))));
+  }
+}
+
+/** With a metrics linger configured, waits for one more scrape of `/metrics` (bounded). */
+async function lingerForScrape(ctx: RunContext, nextScrape: () => Promise<void>): Promise<void> {
+  const until = Math.min(performance.now() + ctx.config.metricsLingerMs, ctx.hardDeadline - ctx.config.flushTimeoutMs);
+  await settleWithin(nextScrape(), until - performance.now(), ctx.skipWaits);
+}
+
+async function runAdoptedListeners(ctx: RunContext, listeners: readonly AdoptedListener[]): Promise<void> {
   // They share what is left before the flush reserve.
   const deadline = ctx.hardDeadline - ctx.config.flushTimeoutMs;
   for (const listener of listeners) {
@@ -31,26 +54,12 @@ export async function runAdoptedListeners(
   }
 }
 
-export async function runFlushers(
-  ctx: RunContext,
-  flushers: readonly Flusher[],
-  stages: (stage: number) => boolean,
-  deadline: number,
-): Promise<void> {
-  const selected = flushers.filter((f) => stages(f.stage) && (f.enabled?.() ?? true));
-  const stageNumbers = [...new Set(selected.map((f) => f.stage))].sort((a, b) => a - b);
-  for (const stage of stageNumbers) {
-    const results = await Promise.all(selected.filter((f) => f.stage === stage).map((f) => flushOne(ctx, f, deadline)));
-    ctx.summary.flush.push(...results);
-  }
-}
-
-async function flushOne(ctx: RunContext, flusher: Flusher, deadline: number): Promise<FlushResult> {
+async function flushStep(ctx: RunContext, step: FlushStep, deadline: number): Promise<FlushResult> {
   const started = performance.now();
   let error: unknown;
   let detail: string | undefined;
   const running = Promise.resolve()
-    .then(() => flusher.flush(deadline, ctx.summary))
+    .then(() => step.flush(deadline, ctx.summary))
     .then(
       (value) => {
         if (typeof value === 'string') detail = value;
@@ -62,10 +71,10 @@ async function flushOne(ctx: RunContext, flusher: Flusher, deadline: number): Pr
   const settled = await settleWithin(running, deadline - started);
   const durationMs = performance.now() - started;
   const result: FlushResult = !settled
-    ? { name: flusher.name, outcome: 'timeout', durationMs }
+    ? { name: step.name, outcome: 'timeout', durationMs }
     : error !== undefined
-      ? { name: flusher.name, outcome: 'error', durationMs, detail: describeError(error) }
-      : { name: flusher.name, outcome: 'ok', durationMs, ...(detail !== undefined ? { detail } : {}) };
+      ? { name: step.name, outcome: 'error', durationMs, detail: describeError(error) }
+      : { name: step.name, outcome: 'ok', durationMs, ...(detail !== undefined ? { detail } : {}) };
   ctx.report('flushEnded', result);
   return result;
 }

@@ -3,26 +3,17 @@
  * AbortSignal. A throwing or hung hook is recorded and the sequence goes on.
  */
 import { performance } from 'node:perf_hooks';
+import type { RegisteredHook } from '../hook-registry.js';
 import { runHook } from '../hook-runner.js';
 import type { RunContext } from '../run-context.js';
-import type { ShutdownHook } from '../types.js';
-
-export interface RegisteredHook {
-  name: string;
-  fn: ShutdownHook;
-  timeoutMs: number | undefined;
-  order: number;
-  seq: number;
-}
 
 export async function runHooks(ctx: RunContext, hooks: readonly RegisteredHook[]): Promise<void> {
   const { config } = ctx;
   const phaseDeadline = Math.min(performance.now() + config.hooksTimeoutMs, ctx.hardDeadline - config.flushTimeoutMs);
-  const ordered = [...hooks].sort((a, b) => a.order - b.order || a.seq - b.seq);
-  for (const hook of ordered) {
-    if (ctx.cut.aborted) {
-      // Cut short (second SIGINT, process.exit): the hooks that did not run are recorded as cut.
-      ctx.summary.hooks.push({ name: hook.name, outcome: 'timeout', durationMs: 0, error: 'not run: shutdown cut short' });
+  for (const hook of hooks) {
+    if (ctx.skipWaits.aborted) {
+      // Cut short (second SIGINT, process.exit): the hooks that did not run are recorded as such.
+      ctx.summary.hooks.push({ name: hook.name, outcome: 'skipped', durationMs: 0, error: 'not run: shutdown cut short' });
       ctx.summary.forced.hook++;
       continue;
     }
@@ -39,7 +30,7 @@ export async function runRecorded(
   timeoutMs: number,
 ): Promise<void> {
   ctx.report('hookStarted', name);
-  const result = await runHook(name, fn, timeoutMs, ctx.cut);
+  const result = await runHook(name, fn, timeoutMs, ctx.skipWaits);
   ctx.summary.hooks.push(result);
   if (result.outcome === 'timeout') ctx.summary.forced.hook++;
   ctx.report('hookEnded', result);

@@ -1,89 +1,84 @@
 /**
- * Wires the telemetry of the shutdown onto the engine: observers and flushers only, never control
- * flow. The heavy parts (prom-client, the OpenTelemetry SDK) load once the app's first server
- * listens, off the path to listening, or when first needed.
+ * The telemetry of the shutdown, handed to the engine as one {@link Telemetry}: observers and
+ * flush steps only, never control flow. The heavy parts (prom-client, the OpenTelemetry SDK) load
+ * in `prepare()`, which the engine calls once the app's first server listens (off the path to
+ * listening) or at shutdown.
  */
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type * as Api from '@opentelemetry/api';
-import type { Engine } from '../engine.js';
 import { log, setLogContext } from '../log.js';
-import type { Flusher } from '../observer.js';
+import type { FlushStep, ShutdownObserver, Telemetry } from '../observer.js';
+import type { EngineView } from '../run-context.js';
 import { VERSION } from '../version.js';
-import { logObserver, ownLogFlusher } from './logs.js';
+import { logObserver, ownLogStep, summaryLineStep } from './logs.js';
 import { createMetrics, type ShutdownMetrics } from './metrics.js';
-import { createPinoFlusher } from './pino-flush.js';
+import { createPinoFlusher } from './pino/index.js';
 import { ensureSdk, realProviders } from './sdk.js';
-import { createSpans } from './spans.js';
+import { createSpans, type ShutdownSpans } from './spans.js';
 
-export function installTelemetry(engine: Engine): void {
+export function createTelemetry(engine: EngineView): Telemetry {
   const pino = createPinoFlusher();
   pino.watch();
+  let spans: ShutdownSpans | undefined;
   let metrics: ShutdownMetrics | undefined;
-  let isSetUp = false;
+  let observers: readonly ShutdownObserver[] = [logObserver];
 
-  const setup = (): void => {
-    if (isSetUp) return;
-    isSetUp = true;
-    const sdk = ensureSdk((error) => log().warn({ err: error }, 'could not start the OpenTelemetry SDK; the shutdown trace will not be exported'));
-    log().debug({ sdk }, 'OpenTelemetry SDK decided');
-    // With no SDK there is no trace to build: skip the span work at shutdown altogether.
-    const spans = sdk === 'app' || sdk === 'graceful-otel' ? createSpans(require('@opentelemetry/api') as typeof Api, VERSION) : undefined;
-    if (spans !== undefined) {
-      // Spans first: the log lines of each step carry the ids of the span it opened.
-      engine.observers.unshift(spans.observer);
-      setLogContext(spans.logContext);
-    }
-    try {
-      metrics = createMetrics(engine, () => spans?.root());
-      engine.observers.push(metrics.observer);
-    } catch (error) {
-      log().warn({ err: error }, 'could not register the shutdown metrics');
-    }
-  };
-
-  engine.observers.push(logObserver);
-  engine.preparers.push(setup);
-  engine.tracker.onServer = () => setImmediate(setup);
-  engine.metrics = (openMetrics) => {
-    setup();
-    return metrics === undefined ? Promise.resolve(undefined) : metrics.expose(openMetrics);
-  };
-  engine.flushers.push(providersFlusher(), ownLogFlusher, {
+  const pinoStep: FlushStep = {
     name: 'pino loggers',
-    stage: 60,
+    stage: 'app-logs',
     async flush(deadline) {
       const result = await pino.flush(Date.now() + (deadline - performance.now()));
       const detail = `${result.flushed}/${result.streams} destinations flushed`;
       if (result.timedOut > 0 || result.failed > 0) throw new Error(`${detail}; ${result.timedOut} timed out, ${result.failed} failed`);
       return detail;
     },
-  });
-  engine.flushers.push({
+  };
+  const pushStep: FlushStep = {
     name: 'pushgateway',
-    stage: 20,
+    stage: 'push',
     enabled: () => engine.config?.pushgatewayUrl !== undefined,
     flush: (deadline) => {
       const url = engine.config?.pushgatewayUrl;
       if (metrics === undefined || url === undefined) throw new Error('metrics are not set up');
       return metrics.push(url, serviceName(), os.hostname(), deadline);
     },
-  });
+  };
+
+  return {
+    observers: () => observers,
+    flushSteps: [providersStep, pushStep, summaryLineStep, pinoStep, ownLogStep],
+    prepare() {
+      const sdk = ensureSdk((error) => log().warn({ err: error }, 'could not start the OpenTelemetry SDK; the shutdown trace will not be exported'));
+      log().debug({ sdk }, 'OpenTelemetry SDK decided');
+      // With no SDK there is no trace to build: skip the span work at shutdown altogether.
+      if (sdk === 'app' || sdk === 'graceful-otel') {
+        spans = createSpans(require('@opentelemetry/api') as typeof Api, VERSION);
+        setLogContext(spans.logContext);
+      }
+      try {
+        metrics = createMetrics(engine, () => spans?.root());
+      } catch (error) {
+        log().warn({ err: error }, 'could not register the shutdown metrics');
+      }
+      // Spans first: the log line of each step carries the ids of the span it opened.
+      observers = [spans?.observer, logObserver, metrics?.observer].filter((o): o is ShutdownObserver => o !== undefined);
+    },
+    metrics: (openMetrics) => (metrics === undefined ? Promise.resolve(undefined) : metrics.expose(openMetrics)),
+  };
 }
 
 /** Force-flushes the real tracer, meter and logger providers, in parallel. */
-function providersFlusher(): Flusher {
-  return {
-    name: 'opentelemetry providers',
-    stage: 10,
-    async flush() {
-      const providers = realProviders();
-      await Promise.all(providers.map(({ provider }) => provider.forceFlush()));
-      return providers.map((p) => p.name).join(', ') || 'none registered';
-    },
-  };
-}
+const providersStep: FlushStep = {
+  name: 'opentelemetry providers',
+  stage: 'providers',
+  async flush() {
+    const providers = realProviders();
+    await Promise.all(providers.map(({ provider }) => provider.forceFlush()));
+    return providers.map((p) => p.name).join(', ') || 'none registered';
+  },
+};
 
 /** The Pushgateway job: the OpenTelemetry service name, else the main script's name. */
 function serviceName(): string {

@@ -1,8 +1,11 @@
-/** One structured log line per step of the shutdown; the summary line is written by the sequence. */
+/**
+ * graceful-otel's own log lines: one structured line per step of the shutdown, the summary line
+ * (a flush step of its own, so it can report the flush steps before it), and the flush of the
+ * lines themselves, last of all.
+ */
 import { flushLog, log } from '../log.js';
-import type { Flusher, ShutdownObserver } from '../observer.js';
-
-const round = (ms: number | undefined): number | undefined => (ms === undefined ? undefined : Math.round(ms));
+import type { FlushStep, ShutdownObserver, SummaryView } from '../observer.js';
+import { roundMs } from '../summary.js';
 
 export const logObserver: ShutdownObserver = {
   shutdownStarted(s) {
@@ -26,21 +29,48 @@ export const logObserver: ShutdownObserver = {
   phaseEnded(phase, s) {
     if (phase === 'flush') return; // the summary line, written during the flush, is the last word
     const extra = phase === 'drain' ? { outcome: s.drainOutcome } : {};
-    log().info({ event: 'phase.ended', phase, duration_ms: round(s.phaseMs[phase]), ...extra }, `phase ${phase} ended`);
+    log().info({ event: 'phase.ended', phase, duration_ms: roundMs(s.phaseMs[phase]), ...extra }, `phase ${phase} ended`);
   },
   hookEnded(result) {
     const level = result.outcome === 'ok' ? 'info' : 'warn';
-    log()[level]({ event: 'hook.ended', hook: result.name, outcome: result.outcome, duration_ms: round(result.durationMs), error: result.error }, `hook ${result.name}: ${result.outcome}`);
+    log()[level]({ event: 'hook.ended', hook: result.name, outcome: result.outcome, duration_ms: roundMs(result.durationMs), error: result.error, stack: result.stack }, `hook ${result.name}: ${result.outcome}`);
   },
   flushEnded(result) {
     if (result.outcome === 'ok') return;
-    log().warn({ event: 'flush.failed', step: result.name, outcome: result.outcome, duration_ms: round(result.durationMs), detail: result.detail }, `flush step ${result.name}: ${result.outcome}`);
+    log().warn({ event: 'flush.failed', step: result.name, outcome: result.outcome, duration_ms: roundMs(result.durationMs), detail: result.detail }, `flush step ${result.name}: ${result.outcome}`);
+  },
+};
+
+/** The summary line: everything the sequence learnt, in one line. */
+export const summaryLineStep: FlushStep = {
+  name: 'summary line',
+  stage: 'summary',
+  flush(_deadline, s) {
+    log().info(summaryFields(s), 'graceful shutdown finished');
   },
 };
 
 /** graceful-otel's own log lines go last, after the summary. */
-export const ownLogFlusher: Flusher = {
+export const ownLogStep: FlushStep = {
   name: 'graceful-otel log',
-  stage: 90,
+  stage: 'own-log',
   flush: (deadline) => flushLog(deadline - performance.now()),
 };
+
+function summaryFields(s: SummaryView): Record<string, unknown> {
+  return {
+    event: 'shutdown.summary',
+    trigger: s.trigger,
+    exit_code: s.exitCode,
+    duration_ms: Date.now() - s.startedAtMs,
+    phases_ms: Object.fromEntries(Object.entries(s.phaseMs).map(([k, v]) => [k, roundMs(v)])),
+    connections_at_start: s.connectionsAtStart,
+    inflight_at_start: s.inflightAtStart,
+    work_at_start: s.workAtStart,
+    drain: { outcome: s.drainOutcome, duration_ms: roundMs(s.drainMs) },
+    forced: s.forced,
+    hooks: s.hooks.map((h) => ({ name: h.name, outcome: h.outcome, duration_ms: roundMs(h.durationMs), error: h.error })),
+    flushed: s.flush.map((f) => ({ name: f.name, outcome: f.outcome, duration_ms: roundMs(f.durationMs), detail: f.detail })),
+    cut_short: s.cutShort,
+  };
+}

@@ -11,7 +11,7 @@
 import { createRequire } from 'node:module';
 import path from 'node:path';
 import type * as PromClient from 'prom-client';
-import type { Engine } from '../engine.js';
+import type { EngineView } from '../run-context.js';
 import type { ShutdownObserver } from '../observer.js';
 import type { ForcedKind, Phase } from '../types.js';
 
@@ -48,7 +48,7 @@ type Exemplar = () => { traceId: string; spanId: string } | undefined;
 /**
  * Registers the metrics. `exemplar` gives the shutdown trace's ids for the drain histogram.
  */
-export function createMetrics(engine: Engine, exemplar: Exemplar, client: Client = loadPromClient()): ShutdownMetrics {
+export function createMetrics(engine: EngineView, exemplar: Exemplar, client: Client = loadPromClient()): ShutdownMetrics {
   // prom-client's typings tie a registry to its content type; one untyped constructor serves both.
   const Registry = client.Registry as unknown as new (contentType?: string) => PromClient.Registry;
   const OPENMETRICS: string = client.Registry.OPENMETRICS_CONTENT_TYPE;

@@ -52,6 +52,10 @@ export function createSpans(api: typeof Api, version: string): ShutdownSpans {
       });
       rootContext = api.trace.setSpan(api.context.active(), root);
       current = root;
+      if (s.crash !== undefined) {
+        root.recordException({ name: s.crash.type, message: s.crash.message, stack: s.crash.stack });
+        root.setStatus({ code: api.SpanStatusCode.ERROR, message: `${s.trigger}: ${s.crash.message}` });
+      }
     },
     phaseStarted(phase) {
       if (phase === 'flush' || root === undefined) return;

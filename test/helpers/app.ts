@@ -62,10 +62,12 @@ export class App {
     child.stdout?.on('data', onLines(this.stdout));
     child.stderr?.on('data', onLines(this.stderr));
     this.exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
+      let exitedAt = 0;
+      child.once('exit', () => (exitedAt = performance.now()));
+      // 'close' comes once the process exited and its pipes are drained: every line has been read.
+      child.once('close', (code, signal) => {
         const from = this.signalledAt ?? this.spawnedAt;
-        // Let the pipes finish before anyone reads the output.
-        setTimeout(() => resolve({ code, signal, ms: performance.now() - from }), 50);
+        resolve({ code, signal, ms: (exitedAt || performance.now()) - from });
       });
     });
   }
@@ -121,9 +123,18 @@ export class App {
     return this.waitFor((line) => line.includes('"msg":"received"') && ++seen >= count, 15_000, `${count} requests to arrive`);
   }
 
-  /** Waits for a graceful-otel log event. */
-  async waitForEvent(event: string, ms?: number): Promise<LogLine> {
-    const line = await this.waitFor((l) => l.includes(`"event":"${event}"`), ms, `event ${event}`);
+  /** Waits for a graceful-otel log event, optionally one whose fields match `where` (e.g. `{ phase: 'delay' }`). */
+  async waitForEvent(event: string, ms?: number, where: Record<string, unknown> = {}): Promise<LogLine> {
+    const matches = (line: string): boolean => {
+      if (!line.includes(`"event":"${event}"`)) return false;
+      try {
+        const parsed = JSON.parse(line) as Record<string, unknown>;
+        return Object.entries(where).every(([key, value]) => parsed[key] === value);
+      } catch {
+        return false;
+      }
+    };
+    const line = await this.waitFor(matches, ms, `event ${event} ${JSON.stringify(where)}`);
     return JSON.parse(line) as LogLine;
   }
 
@@ -225,7 +236,15 @@ export interface LoadReport {
  */
 export async function keepAliveLoad(
   port: number,
-  options: { concurrency: number; path?: string; stop: AbortSignal; maxRequests?: number; maxMs?: number },
+  options: {
+    concurrency: number;
+    path?: string;
+    stop: AbortSignal;
+    maxRequests?: number;
+    maxMs?: number;
+    /** Called with every result as it comes. */
+    onResult?: (result: Result) => void;
+  },
 ): Promise<Result[]> {
   const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
   const results: Result[] = [];
@@ -237,6 +256,7 @@ export async function keepAliveLoad(
       sent++;
       const result = await get(port, options.path ?? '/', agent);
       results.push(result);
+      options.onResult?.(result);
       // A refused connection means the listener is closed: this loop's target is gone.
       if (result.error === 'ECONNREFUSED') return;
     }
