@@ -22,6 +22,8 @@ import { newSummary } from './summary.js';
 import { kEngine } from './symbols.js';
 import type { GracefulOptions, Phase, ShutdownTrigger } from './types.js';
 import { WorkTracker } from './work.js';
+import { Readiness } from './readiness.js'; // conn
+import { watchFrameworks } from './frameworks.js'; // conn
 
 /** Creates the telemetry layer at first start; kept apart so the engine never imports it. */
 export type TelemetryFactory = (engine: EngineView) => Telemetry;
@@ -40,6 +42,7 @@ export class Engine implements EngineState, EngineView {
   readonly tracker = new ConnectionTracker(() => setImmediate(() => this.prepareTelemetry()));
   readonly work = new WorkTracker();
   readonly hooks = new HookRegistry();
+  readonly readiness = new Readiness(this.tracker, () => this.role === 'cluster-primary'); // conn: readiness holds and checks
   config: Config | undefined;
 
   private options: GracefulOptions = {};
@@ -49,7 +52,7 @@ export class Engine implements EngineState, EngineView {
   private signals: SignalRouter | undefined;
   private readonly exitGuard = new ExitGuard();
   private readonly health = new HealthService({
-    isReady: () => this.ready,
+    readiness: () => this.readiness.evaluate(!this.ready), // conn
     metrics: (openMetrics) => {
       this.prepareTelemetry();
       return this.telemetry?.metrics(openMetrics) ?? Promise.resolve(undefined);
@@ -82,6 +85,7 @@ export class Engine implements EngineState, EngineView {
         log().warn({ variable: name, suggestion }, `unknown variable ${name} is ignored; did you mean ${suggestion}?`);
       }
       this.tracker.subscribe();
+      watchFrameworks((name, fn) => this.hooks.add(name, fn)); // conn: Fastify onClose hooks
       this.telemetry = this.createTelemetry(this);
       watchCrashes((error, origin) => this.onCrash(error, origin));
     }

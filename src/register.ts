@@ -8,6 +8,8 @@ import { writeSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 
 if (isMainThread) {
+  // conn: Fastify instances are created before the app listens, so before activation.
+  (require('./frameworks.js') as typeof import('./frameworks.js')).collectFrameworks();
   // Required here rather than imported at the top, so a worker loads nothing of the package.
   const { activateWhenServing } = require('./activation.js') as typeof import('./activation.js');
   activateWhenServing((server) => (require('./discovery.js') as typeof import('./discovery.js')).isHttpServer(server), {

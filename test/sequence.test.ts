@@ -48,7 +48,8 @@ describe('deadlines', () => {
   });
 
   it('closes an upgraded (WebSocket-style) socket at the deadline and counts it', async () => {
-    const app = await startApp(APP, { env: { GRACEFUL_OTEL_GRACE_PERIOD: '10s', GRACEFUL_OTEL_DRAIN_TIMEOUT: '800ms' } });
+    // GOING_AWAY=off: an app that manages its own upgraded sockets (connections.test.ts has the default).
+    const app = await startApp(APP, { env: { GRACEFUL_OTEL_GRACE_PERIOD: '10s', GRACEFUL_OTEL_DRAIN_TIMEOUT: '800ms', GRACEFUL_OTEL_GOING_AWAY: 'off' } });
     const socket = net.connect(app.port, '127.0.0.1');
     socket.write('GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\n');
     await new Promise((resolve) => socket.once('data', resolve));

@@ -2,6 +2,7 @@
 import { VARIANTS } from './variants.mjs';
 import { fmtSummary, fmtDelta } from './stats.mjs';
 import { checkGoals, socketSlopes } from './goals.mjs';
+import { renderRace } from '../suites/keepalive-race.mjs';
 
 const label = (id) => VARIANTS[id].label;
 const TEXT_COLUMNS = new Set(['Goal', 'Measured (median)', 'Met', 'Variant', 'Preload', 'Baseline', 'Notes']);
@@ -105,6 +106,7 @@ maximum of \`monitorEventLoopDelay\` (1 ms resolution) over the first 2 s after 
 ${table(['Variant', 'RSS, MB', 'vs baseline', 'Baseline', 'longest stall in 2 s after listening, ms'], settled.map((r) => [
   label(r.id), fmtSummary(r.rssMb, 1), r.id === r.baseline ? '' : fmtDelta(r.rssDelta, 1, ' MB'), label(r.baseline), fmtSummary(r.stallMs, 1),
 ]))}
+${renderRace(results.race.rows, results.race.runs)}
 `;
 }
 
