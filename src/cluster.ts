@@ -7,9 +7,46 @@
  * signal at once.
  */
 import type { Worker } from 'node:cluster';
+import dc from 'node:diagnostics_channel';
+import type { Server } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { settleWithin } from './deadline.js';
 import { log } from './log.js';
+
+/**
+ * Listening handles the primary holds for its workers. With round-robin scheduling (the default
+ * but on Windows) the primary accepts each connection and queues it for a free worker; when the
+ * last worker closes its server, Node's cluster module closes the queued connections: requests
+ * already written, reset. So the primary stops accepting first, at the moment the workers stop
+ * intake, and the workers keep their servers open a moment longer for the queue to drain to them
+ * ({@link CLUSTER_HANDOFF_MS}).
+ */
+const primaryHandles: WeakRef<{ close(): void }>[] = [];
+
+/** How much longer a worker keeps its server open after the primary stopped accepting. */
+export const CLUSTER_HANDOFF_MS = 150;
+
+/** In the primary: remembers the listening handle of every plain `net` server it opens for its workers. */
+export function watchPrimaryListeners(): void {
+  dc.subscribe('tracing:net.server.listen:asyncEnd', (message) => {
+    const server = (message as { server?: Server & { _handle?: { close(): void } | null } }).server;
+    // The round-robin handle's server is a plain net.Server; its handle is taken over right after.
+    if (server?.constructor?.name !== 'Server' || server._handle == null) return;
+    primaryHandles.push(new WeakRef(server._handle));
+  });
+}
+
+/** Stops accepting on the primary's listening handles (closing one twice is a no-op in Node). */
+export function closePrimaryListeners(): number {
+  let closed = 0;
+  for (const ref of primaryHandles.splice(0)) {
+    const handle = ref.deref();
+    if (handle === undefined) continue;
+    handle.close();
+    closed++;
+  }
+  return closed;
+}
 
 /** How one worker ended. */
 export interface WorkerExit {
@@ -22,7 +59,7 @@ export interface WorkerExit {
 
 /**
  * Sends `signal` to every worker (and to any forked while they stop), then runs `meanwhile` (the
- * app's own signal listeners), and waits until every worker has exited or `deadline`
+ * app's own signal listeners, the primary's stop of intake), and waits until every worker has exited or `deadline`
  * (`performance.now()` timestamp) passes; stragglers are killed with SIGKILL then.
  */
 export async function stopWorkers(

@@ -8,6 +8,7 @@ import type { Server } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { resolveConfig, unknownVariables, type Config } from './config.js';
 import { isClusterWorker } from './activation.js';
+import { watchPrimaryListeners } from './cluster.js';
 import { describeCrash, EXIT_CRASH, watchCrashes, type CrashOrigin } from './crash.js';
 import { ConnectionTracker } from './discovery.js';
 import { ExitGuard } from './exit-guard.js';
@@ -73,6 +74,7 @@ export class Engine implements EngineState, EngineView {
    * @throws {ConfigError} when a setting is invalid (nothing is installed then).
    */
   start(options: GracefulOptions = {}, role?: EngineRole): Promise<void> {
+    if (role === 'cluster-primary' && this.role !== role) watchPrimaryListeners();
     if (role !== undefined) this.role = role;
     const merged = { ...this.options, ...options };
     const config = resolveConfig(merged);
@@ -176,6 +178,7 @@ export class Engine implements EngineState, EngineView {
     const adopted = crash !== undefined ? [] : this.signals?.adoptedFor(isSignal(trigger) ? trigger : 'SIGTERM') ?? [];
     runSequence(ctx, {
       clusterPrimary: this.role === 'cluster-primary',
+      clusterWorker: isClusterWorker(),
       hooks: this.hooks.ordered(),
       adopted,
       steps: this.telemetry?.flushSteps ?? [],

@@ -3,6 +3,7 @@
  * under phases/. This file only orders them and times them.
  */
 import { performance } from 'node:perf_hooks';
+import { CLUSTER_HANDOFF_MS } from './cluster.js';
 import type { RegisteredHook } from './hook-registry.js';
 import { delay } from './phases/delay.js';
 import { drain } from './phases/drain.js';
@@ -18,6 +19,8 @@ import type { Phase } from './types.js';
 export interface SequenceParts extends FlushParts {
   /** A cluster primary drains by stopping its workers (they delay and drain themselves). */
   clusterPrimary: boolean;
+  /** A cluster worker: the primary accepts its connections. */
+  clusterWorker: boolean;
   hooks: readonly RegisteredHook[];
   setPhase(phase: Phase): void;
   /** Called when the drain is over (the preStop endpoint answers then). */
@@ -35,7 +38,9 @@ export async function runSequence(ctx: RunContext, parts: SequenceParts): Promis
     await inPhase(ctx, parts, 'drain', () => drainWorkers(ctx, parts.adopted));
     flushParts = { ...parts, adopted: [] }; // they ran with the workers' stop
   } else {
-    if (config.drainDelayMs > 0) await inPhase(ctx, parts, 'delay', () => delay(ctx));
+    // A cluster worker serves a moment longer, while the primary's queue drains to it (cluster.ts).
+    const delayMs = config.drainDelayMs + (parts.clusterWorker ? CLUSTER_HANDOFF_MS : 0);
+    if (delayMs > 0) await inPhase(ctx, parts, 'delay', () => delay(ctx, delayMs));
     await inPhase(ctx, parts, 'drain', async () => {
       stopIntake(ctx);
       ctx.report('drainStarted', summary);

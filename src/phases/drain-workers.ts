@@ -4,7 +4,8 @@
  * primary waits up to its own hard deadline, less a moment for its last log lines.
  */
 import { performance } from 'node:perf_hooks';
-import { stopWorkers } from '../cluster.js';
+import { closePrimaryListeners, stopWorkers } from '../cluster.js';
+import { sleep } from '../deadline.js';
 import type { RunContext } from '../run-context.js';
 import type { AdoptedListener } from '../signals.js';
 import { runRecorded } from './hooks.js';
@@ -21,10 +22,16 @@ export async function drainWorkers(ctx: RunContext, appListeners: readonly Adopt
   const signal: NodeJS.Signals = ctx.summary.trigger === 'SIGINT' ? 'SIGINT' : 'SIGTERM';
   const started = performance.now();
   const deadline = ctx.hardDeadline - FINAL_LINES_MS;
-  const runListeners = async (): Promise<void> => {
+  const meanwhile = async (): Promise<void> => {
     for (const listener of appListeners) await runRecorded(ctx, listener.name, listener.run, deadline - performance.now());
+    // The workers stop intake once their drain delay is over: stop accepting then (cluster.ts).
+    await sleep(ctx.startedAt + ctx.config.drainDelayMs - performance.now(), ctx.skipWaits);
+    // Right after an I/O poll, which accepted what the kernel had queued: closing a listener
+    // resets the connections still in its backlog.
+    await new Promise((resolve) => setImmediate(resolve));
+    closePrimaryListeners();
   };
-  const workers = await stopWorkers(signal, deadline, ctx.skipWaits, runListeners);
+  const workers = await stopWorkers(signal, deadline, ctx.skipWaits, meanwhile);
   ctx.summary.workers = workers;
   ctx.summary.drainMs = performance.now() - started;
   const killed = workers.filter((w) => w.killed).length;

@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -244,9 +245,11 @@ export async function keepAliveLoad(
     maxMs?: number;
     /** Called with every result as it comes. */
     onResult?: (result: Result) => void;
+    /** The keep-alive agent to use (default: a new one with `concurrency` sockets). */
+    agent?: http.Agent;
   },
 ): Promise<Result[]> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
+  const agent = options.agent ?? new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
   const results: Result[] = [];
   const maxRequests = options.maxRequests ?? 50_000;
   const until = performance.now() + (options.maxMs ?? 20_000);
@@ -258,12 +261,47 @@ export async function keepAliveLoad(
       results.push(result);
       options.onResult?.(result);
       // A refused connection means the listener is closed: this loop's target is gone.
-      if (result.error === 'ECONNREFUSED') return;
+      if (result.error === 'ECONNREFUSED' || result.error === OUT_OF_ROTATION) return;
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, loop));
   agent.destroy();
   return results;
+}
+
+/** The error of a connection a {@link LoadBalancerAgent} would not open: nothing was written. */
+export const OUT_OF_ROTATION = 'OUT_OF_ROTATION';
+
+/**
+ * A keep-alive agent that behaves like a load balancer with active health checks: once the
+ * instance's readiness fails it opens no new connection to it, and keeps sending on the ones it
+ * has until the instance closes them.
+ */
+export class LoadBalancerAgent extends http.Agent {
+  inRotation = true;
+  private poller: NodeJS.Timeout | undefined;
+
+  /** Checks `GET /readyz` on `healthPort` every `intervalMs`; takes the instance out at the first 503. */
+  watchReadiness(healthPort: number, intervalMs = 50): void {
+    this.poller = setInterval(() => {
+      void get(healthPort, '/readyz', false, 1000).then((r) => {
+        if (r.status === 503) this.inRotation = false;
+      });
+    }, intervalMs);
+  }
+
+  override createConnection(options: net.NetConnectOpts, callback?: (error: Error | null, socket: net.Socket) => void): net.Socket {
+    if (this.inRotation) return net.createConnection(options);
+    const socket = new net.Socket();
+    process.nextTick(() => socket.destroy(Object.assign(new Error('out of rotation'), { code: OUT_OF_ROTATION })));
+    void callback;
+    return socket;
+  }
+
+  override destroy(): void {
+    clearInterval(this.poller);
+    super.destroy();
+  }
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));
