@@ -40,7 +40,7 @@ export class Engine implements EngineState, EngineView {
   phase: Phase = 'serving';
   readonly shutdownController = new AbortController();
   readonly deadlineController = new AbortController();
-  readonly tracker = new ConnectionTracker(() => setImmediate(() => this.prepareTelemetry()));
+  readonly tracker = new ConnectionTracker(() => setImmediate(() => this.prepareTelemetry('listen')));
   readonly work = new WorkTracker();
   readonly hooks = new HookRegistry();
   readonly readiness = new Readiness(this.tracker, () => this.role === 'cluster-primary'); // conn: readiness holds and checks
@@ -49,13 +49,13 @@ export class Engine implements EngineState, EngineView {
   private options: GracefulOptions = {};
   private role: EngineRole = 'server';
   private telemetry: Telemetry | undefined;
-  private telemetryPrepared = false;
+  private readonly telemetryPrepared = new Set<'listen' | 'shutdown'>();
   private signals: SignalRouter | undefined;
   private readonly exitGuard = new ExitGuard();
   private readonly health = new HealthService({
     readiness: () => this.readiness.evaluate(!this.ready), // conn
     metrics: (openMetrics) => {
-      this.prepareTelemetry();
+      this.prepareTelemetry('listen');
       return this.telemetry?.metrics(openMetrics) ?? Promise.resolve(undefined);
     },
     preStop: () => this.shutdown('prestop'),
@@ -145,7 +145,7 @@ export class Engine implements EngineState, EngineView {
   private begin(trigger: ShutdownTrigger, crash?: ShutdownSummary['crash']): void {
     if (this.config === undefined) void this.start();
     const config = this.config as Config;
-    this.prepareTelemetry();
+    this.prepareTelemetry('shutdown');
     const startedAt = performance.now();
     const skipWaits = new AbortController();
     this.skipWaits = skipWaits;
@@ -211,12 +211,12 @@ export class Engine implements EngineState, EngineView {
     this.skipWaits?.abort();
   }
 
-  /** Sets up the telemetry's costly parts once; a failure there never stops the shutdown. */
-  private prepareTelemetry(): void {
-    if (this.telemetryPrepared || this.telemetry === undefined) return;
-    this.telemetryPrepared = true;
+  /** Sets up the telemetry (observer.ts, `prepare`); a failure there never stops the shutdown. */
+  private prepareTelemetry(when: 'listen' | 'shutdown'): void {
+    if (this.telemetry === undefined || this.telemetryPrepared.has(when)) return;
+    this.telemetryPrepared.add(when);
     try {
-      this.telemetry.prepare();
+      this.telemetry.prepare(when);
     } catch (error) {
       log().warn({ err: error }, 'telemetry setup failed; shutting down without it');
     }

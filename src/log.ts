@@ -23,6 +23,13 @@ export function setLogLevel(next: LogLevel): void {
   if (logger !== undefined) logger.level = next;
 }
 
+const LEVEL_VALUES: Record<LogLevel, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
+
+/** Whether a line at `at` would be written; asks without creating the logger (and loading pino). */
+export function logEnabled(at: Exclude<LogLevel, 'silent'>): boolean {
+  return LEVEL_VALUES[at] >= LEVEL_VALUES[level];
+}
+
 /** Sets the fields merged into every line (trace_id/span_id of the active span). */
 export function setLogContext(provider: () => Fields): void {
   context = provider;

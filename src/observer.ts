@@ -130,8 +130,12 @@ export interface Telemetry {
   observers(): readonly ShutdownObserver[];
   /** The final flush's steps (run by stage, see {@link FLUSH_STAGES}). */
   readonly flushSteps: readonly FlushStep[];
-  /** Does the costly setup (SDK, metrics) once: after the first server listens, or at shutdown. */
-  prepare(): void;
+  /**
+   * Sets up the telemetry: `listen` after the first server listens (decisions only; the heavy
+   * modules warm up later, off the path of the first traffic), `shutdown` when the shutdown begins
+   * (everything, now). Each is done once; `shutdown` may come without `listen`.
+   */
+  prepare(when: 'listen' | 'shutdown'): void;
   /** The exposition for the health server's `/metrics`, or `undefined` while there are no metrics. */
   metrics(openMetrics: boolean): Promise<Exposition | undefined>;
 }

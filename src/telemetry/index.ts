@@ -7,15 +7,18 @@
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import { log, setLogContext } from '../log.js';
+import { log, logEnabled, setLogContext } from '../log.js';
 import type { FlushStep, ShutdownObserver, Telemetry } from '../observer.js';
 import type { EngineView } from '../run-context.js';
 import { VERSION } from '../version.js';
 import { logObserver, ownLogStep, summaryLineStep } from './logs.js';
-import { createMetrics, type ShutdownMetrics } from './metrics.js';
+import { appUsesPromClient, createMetrics, type ShutdownMetrics } from './metrics.js';
 import { createPinoFlusher } from './pino/index.js';
 import { decideSdk, realProviders, tracing, type SdkReporter } from './sdk.js';
 import { createSpans, type ShutdownSpans } from './spans.js';
+
+/** Warm-up of the heavy modules after the first listen, as the private tracer provider (sdk.ts). */
+const WARM_UP_AFTER_LISTEN_MS = 2500;
 
 export function createTelemetry(engine: EngineView): Telemetry {
   const pino = createPinoFlusher();
@@ -45,26 +48,61 @@ export function createTelemetry(engine: EngineView): Telemetry {
     },
   };
 
+  let decided = false;
+  let metricsFailed = false;
+  /** Cheap: which SDK serves the process, and the span observer (it loads nothing until shutdown). */
+  const decide = (): void => {
+    if (decided) return;
+    decided = true;
+    const sdk = decideSdk(sdkReporter);
+    if (logEnabled('debug')) log().debug({ sdk }, 'OpenTelemetry SDK decided');
+    // With no SDK there is no trace to build: skip the span work at shutdown altogether.
+    if (sdk === 'app' || sdk === 'graceful-otel') {
+      spans = createSpans(() => tracing(sdkReporter, VERSION));
+      setLogContext(spans.logContext);
+    }
+    updateObservers();
+  };
+  // Only where someone can read them: the app's own prom-client registry, /metrics, a Pushgateway.
+  const metricsWanted = (): boolean =>
+    engine.config?.healthPort !== undefined || engine.config?.pushgatewayUrl !== undefined || appUsesPromClient();
+  const ensureMetrics = (): void => {
+    if (metrics !== undefined || metricsFailed || !metricsWanted()) return;
+    try {
+      metrics = createMetrics(engine, () => spans?.root());
+    } catch (error) {
+      metricsFailed = true;
+      log().warn({ err: error }, 'could not register the shutdown metrics');
+    }
+    updateObservers();
+  };
+  // Spans first: the log line of each step carries the ids of the span it opened.
+  const updateObservers = (): void => {
+    observers = [spans?.observer, logObserver, metrics?.observer].filter((o): o is ShutdownObserver => o !== undefined);
+  };
+
   return {
     observers: () => observers,
     flushSteps: [providersStep, pushStep, summaryLineStep, pinoStep, ownLogStep],
-    prepare() {
-      const sdk = decideSdk(sdkReporter);
-      log().debug({ sdk }, 'OpenTelemetry SDK decided');
-      // With no SDK there is no trace to build: skip the span work at shutdown altogether.
-      if (sdk === 'app' || sdk === 'graceful-otel') {
-        spans = createSpans(() => tracing(sdkReporter, VERSION));
-        setLogContext(spans.logContext);
+    prepare(when) {
+      decide();
+      if (when === 'shutdown') {
+        ensureMetrics();
+        return;
       }
-      try {
-        metrics = createMetrics(engine, () => spans?.root());
-      } catch (error) {
-        log().warn({ err: error }, 'could not register the shutdown metrics');
-      }
-      // Spans first: the log line of each step carries the ids of the span it opened.
-      observers = [spans?.observer, logObserver, metrics?.observer].filter((o): o is ShutdownObserver => o !== undefined);
+      // The app's own prom-client is loaded already: its registry carries the metrics from now on.
+      if (appUsesPromClient()) ensureMetrics();
+      // pino and prom-client take tens of milliseconds to load: not while the first traffic
+      // arrives, and one per event-loop turn, so the shutdown finds them loaded.
+      setTimeout(() => {
+        log();
+        setImmediate(ensureMetrics);
+      }, WARM_UP_AFTER_LISTEN_MS).unref();
     },
-    metrics: (openMetrics) => (metrics === undefined ? Promise.resolve(undefined) : metrics.expose(openMetrics)),
+    metrics: (openMetrics) => {
+      ensureMetrics();
+      return metrics === undefined ? Promise.resolve(undefined) : metrics.expose(openMetrics);
+    },
   };
 }
 

@@ -8,12 +8,11 @@
  * graceful-otel's registries served on the health port. The drain histogram carries the shutdown
  * trace id as an exemplar in the OpenMetrics registry.
  */
-import { createRequire } from 'node:module';
-import path from 'node:path';
 import type * as PromClient from 'prom-client';
 import type { EngineView } from '../run-context.js';
 import type { ShutdownObserver } from '../observer.js';
 import type { ForcedKind, Phase } from '../types.js';
+import { requireFromApp, resolveFromApp } from './app-require.js';
 import { EXEMPLAR, LABEL, METRIC } from './names.js';
 
 type Client = typeof PromClient;
@@ -25,15 +24,13 @@ const HOOK_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
 /** The prom-client the app itself would load, else graceful-otel's own. */
 export function loadPromClient(): Client {
-  const bases = [process.argv[1], path.join(process.cwd(), 'index.js')].filter((b): b is string => typeof b === 'string');
-  for (const base of bases) {
-    try {
-      return createRequire(path.resolve(base))('prom-client') as Client;
-    } catch {
-      // not resolvable from there
-    }
-  }
-  return require('prom-client') as Client;
+  return requireFromApp<Client>('prom-client');
+}
+
+/** Whether the app has loaded prom-client itself (its default registry then carries the metrics). */
+export function appUsesPromClient(): boolean {
+  const file = resolveFromApp('prom-client');
+  return file !== undefined && require.cache[file] !== undefined;
 }
 
 export interface ShutdownMetrics {
