@@ -102,6 +102,10 @@ export class Engine implements EngineState, EngineView {
     return this.applyHealth(config);
   }
 
+  readyNow(): boolean {
+    return this.readiness.isReady(!this.ready);
+  }
+
   /** Watches a server the channels cannot see (created before the preload, or from a worker handle). */
   addServer(server: Server): void {
     this.tracker.add(server);

@@ -63,8 +63,7 @@ export const deadlineSignal: AbortSignal = engine().deadlineController.signal;
  * while readiness is held, after a probe saw a check fail, and from the first moment of shutdown.
  */
 export function isReady(): boolean {
-  const e = engine();
-  return e.readiness.isReady(!e.ready);
+  return engine().readyNow();
 }
 
 /**

@@ -14,7 +14,10 @@ export interface EngineState {
 
 /** What the telemetry layer may read of the engine (it never changes it). */
 export interface EngineView {
+  /** False from the first moment of shutdown. */
   readonly ready: boolean;
+  /** What `/readyz` would say by what is known now: listening, no hold, last checks passed, not shutting down. */
+  readyNow(): boolean;
   readonly phase: Phase;
   readonly config: Readonly<Config> | undefined;
   readonly tracker: ConnectionTracker;

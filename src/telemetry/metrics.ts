@@ -63,7 +63,7 @@ export function createMetrics(engine: EngineView, exemplar: Exemplar, client: Cl
     new client.Gauge({ name, help, labelNames, registers: all, ...(collect ? { collect } : {}) });
 
   gauge(METRIC.ready, 'Whether the instance is ready for traffic: 1 while serving, 0 from the start of shutdown.', [], function () {
-    this.set(engine.ready ? 1 : 0);
+    this.set(engine.readyNow() ? 1 : 0);
   });
   gauge(METRIC.activeConnections, 'Open sockets of each watched HTTP server.', [LABEL.server], function () {
     for (const s of tracker.servers) this.set({ server: s.name }, s.connections);
