@@ -190,11 +190,16 @@ describe('readiness', () => {
       waitListening: false,
     });
     const readyz = (): Promise<{ status?: number; body?: string }> => get(app.healthPort, '/readyz', false);
+    // The graceful_ready gauge on /metrics says what /readyz says.
+    const gauge = async (): Promise<string | undefined> => /^graceful_ready (\d)$/m.exec((await get(app.healthPort, '/metrics', false)).body ?? '')?.[1];
     expect(await readyz()).toMatchObject({ status: 503, body: 'starting\nfile: ok\n' });
+    expect(await gauge()).toBe('0');
     await app.waitFor((l) => l.includes('"msg":"listening"'), 10_000, 'the app to listen');
     expect(await readyz()).toMatchObject({ status: 200, body: 'ready\nfile: ok\n' });
+    expect(await gauge()).toBe('1');
     rmSync(file);
     expect(await readyz()).toMatchObject({ status: 503, body: 'not ready\nfile: failed (returned false)\n' });
+    expect(await gauge()).toBe('0');
   }, 20_000);
 });
 
