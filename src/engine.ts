@@ -131,17 +131,22 @@ export class Engine implements EngineState, EngineView {
       skipWaits: skipWaits.signal,
       requestedExitCode: undefined,
       report: (event, ...args) => this.report(event, args),
+      enterStep: (step) => this.exitGuard.progress.enterStep(step),
     };
     this.running = ctx;
     this.exitGuard.intercept((requested) => this.onExitCall(ctx, requested));
-    this.exitGuard.armWatchdog(ctx.hardDeadline - performance.now(), () => `phase ${this.phase}`, config.failureExitCode);
+    // The backstop thread acts within the safety margin, only if the main thread cannot.
+    this.exitGuard.armWatchdog(ctx.hardDeadline - performance.now(), config.failureExitCode, Math.min(250, config.safetyMarginMs / 2));
     const adoptedSignal: NodeJS.Signals = trigger === 'api' || trigger === 'prestop' ? 'SIGTERM' : trigger;
     runSequence(ctx, {
       hooks: this.hooks.ordered(),
       adopted: this.signals?.adoptedFor(adoptedSignal) ?? [],
       steps: this.telemetry?.flushSteps ?? [],
       nextScrape: this.health.nextScrape(),
-      setPhase: (phase) => (this.phase = phase),
+      setPhase: (phase) => {
+        this.phase = phase;
+        this.exitGuard.progress.enterPhase(phase);
+      },
       drainOver: () => this.markDrainOver(),
     }).then(
       (code) => this.exitGuard.exit(code),

@@ -30,24 +30,25 @@ describe('exit guard', () => {
     vi.useFakeTimers();
     const { port, exits, lines } = fakePort();
     const guard = new ExitGuard(port);
-    let phase = 'drain';
-    guard.armWatchdog(9000, () => `phase ${phase}`, 7);
+    guard.progress.enterPhase('drain');
+    guard.armWatchdog(9000, 7);
     // Other work pending far beyond the budget does not hold the exit.
     setTimeout(() => exits.push(-1), 60_000);
     vi.advanceTimersByTime(5000);
-    phase = 'hooks';
+    guard.progress.enterPhase('hooks');
+    guard.progress.enterStep('close-db');
     vi.advanceTimersByTime(3999);
     expect(exits).toEqual([]);
     vi.advanceTimersByTime(1);
     expect(exits).toEqual([7]);
-    expect(lines.join('')).toContain('budget exhausted in phase hooks');
+    expect(lines.join('')).toContain('budget exhausted in phase hooks, step "close-db"');
   });
 
   it('a normal exit disarms the watchdog', () => {
     vi.useFakeTimers();
     const { port, exits } = fakePort();
     const guard = new ExitGuard(port);
-    guard.armWatchdog(1000, () => 'phase flush', 1);
+    guard.armWatchdog(1000, 1);
     guard.exit(0);
     vi.advanceTimersByTime(5000);
     expect(exits).toEqual([0]);

@@ -1,4 +1,8 @@
-/** Flushes every destination in parallel, within a deadline; what misses it is disarmed. */
+/**
+ * Flushes every destination in parallel, within a deadline; what misses it or fails is disarmed.
+ * The disarm also runs at process exit, before pino's own exit handler: the caller may stop
+ * waiting (its own deadline) a moment before this deadline fires, and the process exits then.
+ */
 import { disarm, isFinished, type Destination } from './destinations.js';
 import { flushDestination, type Cleanups, type Done } from './strategies.js';
 
@@ -10,7 +14,7 @@ export interface PinoFlushResult {
   flushed: number;
   /** Destinations already ended, closed or destroyed: nothing to do. */
   skipped: number;
-  /** Destinations whose flush threw or called back with an error. */
+  /** Destinations whose flush threw or called back with an error; disarmed (see {@link disarm}). */
   failed: number;
   /** Destinations still busy at the deadline; disarmed (see {@link disarm}). */
   timedOut: number;
@@ -34,11 +38,14 @@ export function flushAll(targets: Set<Destination>, deadline: number): Promise<P
     let starting = true; // pending empties between synchronous flushes while starting
     // Ref'd on purpose: keeps the loop alive for unref'd transport workers; also bounds every wait.
     const timer = setTimeout(finish, Math.max(0, deadline - Date.now()));
+    // Prepended: runs before the exit handlers pino registered when the loggers were made.
+    process.prependListener('exit', finish);
 
     function finish(): void {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
+      process.removeListener('exit', finish);
       for (const fn of cleanups) fn();
       result.timedOut = pending.size;
       for (const d of pending) disarm(d);
@@ -57,6 +64,8 @@ export function flushAll(targets: Set<Destination>, deadline: number): Promise<P
         if (err == null) {
           result.flushed++;
         } else {
+          // A failed destination (ENOSPC, EPIPE) would block pino's exit handler the same way.
+          disarm(d);
           result.failed++;
           result.errors.push(err instanceof Error ? err.message : String(err));
         }
