@@ -96,3 +96,136 @@ describe('the budget holds when the main thread is blocked', () => {
     expect(app.stderr.join('\n')).toContain('shutdown budget exhausted in phase hooks, step "spin" and the main thread is blocked');
   });
 });
+
+interface Bare {
+  child: ChildProcess;
+  stderr: string[];
+  exited: Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>;
+  port: number;
+}
+
+/**
+ * Spawns the app under the preload with stdout a pipe that is never read (it fills and blocks the
+ * app's writes) and stderr read; resolves once it listens.
+ */
+async function startUnreadStdout(env: Record<string, string>): Promise<Bare & { sigterm(): void }> {
+  const child = spawn(process.execPath, ['--import', 'graceful-otel/register', APP], {
+    cwd: ROOT,
+    env: { PATH: process.env.PATH, HOME: process.env.HOME, OTEL_SDK_DISABLED: 'true', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  unread.add(child);
+  const stderr: string[] = [];
+  let partial = '';
+  let sentAt = performance.now();
+  let onListening: (port: number) => void = () => {};
+  const listening = new Promise<number>((resolve) => (onListening = resolve));
+  child.stderr?.setEncoding('utf8').on('data', (chunk: string) => {
+    const lines = (partial + chunk).split('\n');
+    partial = lines.pop() ?? '';
+    for (const line of lines) {
+      stderr.push(line);
+      if (line.includes('"msg":"listening"')) onListening((JSON.parse(line) as { port: number }).port);
+    }
+  });
+  const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null; ms: number }>((resolve) =>
+    child.once('exit', (code, signal) => {
+      const ms = performance.now() - sentAt;
+      unread.delete(child);
+      setTimeout(() => resolve({ code, signal, ms }), 50);
+    }),
+  );
+  const port = await Promise.race([listening, exited.then(() => -1)]);
+  return {
+    child,
+    stderr,
+    exited,
+    port,
+    sigterm: () => {
+      sentAt = performance.now();
+      child.kill('SIGTERM');
+    },
+  };
+}
+const unread = new Set<ChildProcess>();
+afterEach(() => {
+  for (const child of unread) child.kill('SIGKILL');
+});
+
+const logsOf = (stderr: string[]): LogLine[] =>
+  stderr.flatMap((line) => {
+    try {
+      const parsed = JSON.parse(line) as LogLine & { name?: string };
+      return parsed.name === 'graceful-otel' ? [parsed] : [];
+    } catch {
+      return [];
+    }
+  });
+
+const PINO_BUDGET = { GRACEFUL_OTEL_GRACE_PERIOD: '3s', GRACEFUL_OTEL_SAFETY_MARGIN: '500ms', GRACEFUL_OTEL_HOOKS_TIMEOUT: '200ms', GRACEFUL_OTEL_FLUSH_TIMEOUT: '800ms' };
+
+describe('pino: every destination disarmed before the exit, whatever its outcome', () => {
+  it('10 runs with stdout a pipe nobody reads: each exits inside the budget, with the summary line', async () => {
+    const runs: { code: number | null; signal: string | null; ms: number; summary: boolean; pino?: string }[] = [];
+    // Two at a time: this machine has two cores and other tests run beside these.
+    for (let batch = 0; batch < 5; batch++) {
+      await Promise.all(
+        [0, 1].map(async () => {
+          const app = await startUnreadStdout({ FAULT: 'pino-stdout', ...PINO_BUDGET });
+          // Let the app fill the pipe (64 KiB) many times over.
+          await new Promise((resolve) => setTimeout(resolve, 300));
+          app.sigterm();
+          const exit = await app.exited;
+          const logs = logsOf(app.stderr);
+          const pino = logs.find((l) => l.event === 'flush.failed' && l.step === 'pino loggers');
+          runs.push({ ...exit, summary: logs.some((l) => l.event === 'shutdown.summary'), pino: pino?.outcome as string | undefined });
+        }),
+      );
+    }
+    expect(runs).toHaveLength(10);
+    for (const run of runs) {
+      expect(run.signal).toBeNull();
+      expect(run.code).toBe(0);
+      expect(run.ms).toBeLessThan(2500 + 500);
+      expect(run.summary).toBe(true);
+    }
+  });
+
+  for (const fault of ['pino-full', 'pino-transport'] as const) {
+    const what = fault === 'pino-full' ? 'an async pino.destination' : 'a pino/file transport';
+    it(`${what} on a full filesystem: disarmed, exit inside the budget, the flush line names ENOSPC`, async () => {
+      const app = await startApp(APP, { env: { FAULT: fault, PINO_DEST: fullFile(`${fault}.log`), ...PINO_BUDGET } });
+      await app.waitFor((l) => l.includes('log destination error'), 10_000, 'the destination to fail');
+      app.signal('SIGTERM');
+      const exit = await app.exited;
+      expect(exit.signal).toBeNull();
+      expect(exit.code).toBe(0);
+      expect(exit.ms).toBeLessThan(2500);
+      const failed = app.logs().find((l) => l.event === 'flush.failed' && l.step === 'pino loggers');
+      expect(failed?.detail).toContain('1 failed (ENOSPC');
+      expect(app.summary()).toBeDefined();
+    });
+  }
+});
+
+let full: string | undefined;
+/** A file on a 64 KiB tmpfs (mounted when allowed), else /dev/full: writes there fail with ENOSPC. */
+function fullFile(name: string): string {
+  full ??= mountFull();
+  return full === '/dev' ? '/dev/full' : path.join(full, name);
+}
+function mountFull(): string {
+  const dir = mkdtempSync(path.join(os.tmpdir(), 'faults-full-'));
+  try {
+    execFileSync('mount', ['-t', 'tmpfs', '-o', 'size=64k', 'tmpfs', dir], { stdio: 'ignore' });
+    return dir;
+  } catch {
+    rmSync(dir, { recursive: true, force: true });
+    return '/dev';
+  }
+}
+afterAll(() => {
+  if (full === undefined || full === '/dev') return;
+  execFileSync('umount', [full], { stdio: 'ignore' });
+  rmSync(full, { recursive: true, force: true });
+});

@@ -31,7 +31,8 @@ export function createTelemetry(engine: EngineView): Telemetry {
     async flush(deadline) {
       const result = await pino.flush(Date.now() + (deadline - performance.now()));
       const detail = `${result.flushed}/${result.streams} destinations flushed`;
-      if (result.timedOut > 0 || result.failed > 0) throw new Error(`${detail}; ${result.timedOut} timed out, ${result.failed} failed`);
+      const causes = result.errors.length > 0 ? ` (${[...new Set(result.errors)].join('; ')})` : '';
+      if (result.timedOut > 0 || result.failed > 0) throw new Error(`${detail}; ${result.timedOut} timed out, ${result.failed} failed${causes}`);
       return detail;
     },
   };

@@ -12,9 +12,9 @@ export interface PinoFlushResult {
   streams: number;
   /** Destinations that reported everything written. */
   flushed: number;
-  /** Destinations already ended, closed or destroyed: nothing to do. */
+  /** Destinations already ended, closed or destroyed without an error: nothing to do. */
   skipped: number;
-  /** Destinations whose flush threw or called back with an error; disarmed (see {@link disarm}). */
+  /** Destinations whose flush threw or called back with an error, or that an error ended; disarmed (see {@link disarm}). */
   failed: number;
   /** Destinations still busy at the deadline; disarmed (see {@link disarm}). */
   timedOut: number;
@@ -53,9 +53,17 @@ export function flushAll(targets: Set<Destination>, deadline: number): Promise<P
       resolve(result);
     }
 
+    const fail = (d: Destination, err: unknown): void => {
+      // A failed destination (ENOSPC, EPIPE) would block pino's exit handler the same way.
+      disarm(d);
+      result.failed++;
+      result.errors.push(err instanceof Error ? ('code' in err && typeof err.code === 'string' && !err.message.includes(err.code) ? `${err.code}: ${err.message}` : err.message) : String(err));
+    };
     for (const d of targets) {
       if (isFinished(d)) {
-        result.skipped++;
+        // Ended by an error (a transport whose worker died on ENOSPC): its lines are lost; say so.
+        if (d.writableErrored != null) fail(d, d.writableErrored);
+        else result.skipped++;
         continue;
       }
       pending.add(d);
@@ -64,10 +72,7 @@ export function flushAll(targets: Set<Destination>, deadline: number): Promise<P
         if (err == null) {
           result.flushed++;
         } else {
-          // A failed destination (ENOSPC, EPIPE) would block pino's exit handler the same way.
-          disarm(d);
-          result.failed++;
-          result.errors.push(err instanceof Error ? err.message : String(err));
+          fail(d, err);
         }
         if (pending.size === 0 && !starting) finish();
       };
