@@ -229,3 +229,25 @@ afterAll(() => {
   execFileSync('umount', [full], { stdio: 'ignore' });
   rmSync(full, { recursive: true, force: true });
 });
+
+describe('adopted signal handlers keep the semantics they had without the preload', () => {
+  it('removeAllListeners(SIGTERM) then a handler of its own: the shutdown runs and the handler is adopted', async () => {
+    const app = await startApp(APP, { env: { FAULT: 'remove-all' } });
+    app.signal('SIGTERM');
+    const exit = await app.exited;
+    expect(exit.signal).toBeNull();
+    expect(exit.code).toBe(0);
+    expect(outcomes(app.summary())).toEqual(['SIGTERM listener #1 (appHandler):ok']);
+    expect(app.stderr.join('\n')).toContain('app SIGTERM handler ran');
+  });
+
+  it('a naive server.close(cb) that throws its error: the callback sees no error, exit 0 with the summary', async () => {
+    const app = await startApp(APP, { env: { FAULT: 'naive-close' } });
+    app.signal('SIGTERM');
+    const exit = await app.exited;
+    expect(exit.code).toBe(0);
+    expect(app.stderr.join('\n')).toContain('"msg":"closed"');
+    expect(app.stderr.join('\n')).not.toContain('ERR_SERVER_NOT_RUNNING');
+    expect(app.summary()?.exit_code).toBe(0);
+  });
+});
