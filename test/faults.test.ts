@@ -7,10 +7,13 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { mkdirSync, rmSync, mkdtempSync } from 'node:fs';
 import { execFileSync } from 'node:child_process';
+import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
+// @ts-expect-error plain JS module shared with the demo
+import { startOtlpReceiver } from '../examples/lib/otlp-receiver.mjs';
 import { FIXTURES, ROOT, get, startApp, stopAll, type LogLine } from './helpers/app.js';
 
 const APP = path.join(FIXTURES, 'faults/app.mjs');
@@ -249,5 +252,70 @@ describe('adopted signal handlers keep the semantics they had without the preloa
     expect(app.stderr.join('\n')).toContain('"msg":"closed"');
     expect(app.stderr.join('\n')).not.toContain('ERR_SERVER_NOT_RUNNING');
     expect(app.summary()?.exit_code).toBe(0);
+  });
+});
+
+describe('OpenTelemetry: nothing lost, every failure says why', () => {
+  it('server spans of requests cut at the drain deadline reach the OTLP receiver', async () => {
+    const receiver = (await startOtlpReceiver()) as { spans: { scope: string; attributes: Record<string, unknown> }[]; url: string; close(): Promise<void> };
+    try {
+      const app = await startApp(path.join(FIXTURES, 'app.mjs'), {
+        nodeArgs: ['--import', path.join(FIXTURES, 'otel-setup.mjs')],
+        env: {
+          OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url,
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+          OTEL_BSP_SCHEDULE_DELAY: '60000',
+          OTEL_SDK_DISABLED: 'false',
+          GRACEFUL_OTEL_DRAIN_TIMEOUT: '500ms',
+        },
+      });
+      const n = 4;
+      const cut = Promise.all(Array.from({ length: n }, () => get(app.port, '/hang')));
+      await app.received(n);
+      app.signal('SIGTERM');
+      const results = await cut;
+      expect(results.every((r) => r.error !== undefined)).toBe(true);
+      expect((await app.exited).code).toBe(1);
+      expect(app.summary()?.forced).toMatchObject({ request: n });
+      const hung = receiver.spans.filter((s) => s.scope === '@opentelemetry/instrumentation-http' && s.attributes['url.path'] === '/hang');
+      expect(hung).toHaveLength(n);
+    } finally {
+      await receiver.close();
+    }
+  });
+
+  it.each([
+    ['refused', 'connection refused'],
+    ['reset', 'connection reset'],
+    ['blackholed', 'accepts connections but does not answer'],
+  ])('an OTLP endpoint that is %s: the flush line says so', async (kind, cause) => {
+    const endpoint = net.createServer((socket) => {
+      socket.on('error', () => {});
+      if (kind === 'reset') socket.resetAndDestroy(); // accepts, then RST
+    });
+    await new Promise<void>((resolve) => endpoint.listen(0, '127.0.0.1', resolve));
+    const port = (endpoint.address() as net.AddressInfo).port;
+    if (kind === 'refused') await new Promise((resolve) => endpoint.close(resolve));
+    try {
+      const app = await startApp(APP, {
+        env: {
+          OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`,
+          OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
+          OTEL_SDK_DISABLED: 'false',
+          GRACEFUL_OTEL_GRACE_PERIOD: '4s',
+          GRACEFUL_OTEL_HOOKS_TIMEOUT: '200ms',
+          GRACEFUL_OTEL_FLUSH_TIMEOUT: '1200ms',
+        },
+      });
+      app.signal('SIGTERM');
+      const exit = await app.exited;
+      expect(exit.ms).toBeLessThan(3000 + 500);
+      expect(exit.code).toBe(0);
+      const failed = app.logs().find((l) => l.event === 'flush.failed' && l.step === 'opentelemetry providers');
+      expect(String(failed?.detail)).toContain(`http://127.0.0.1:${port}: ${cause}`);
+      expect(app.summary()).toBeDefined();
+    } finally {
+      endpoint.close();
+    }
   });
 });

@@ -8,11 +8,13 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import type * as Api from '@opentelemetry/api';
+import { settleWithin } from '../deadline.js';
 import { log, setLogContext } from '../log.js';
 import type { FlushStep, ShutdownObserver, Telemetry } from '../observer.js';
 import type { EngineView } from '../run-context.js';
 import { VERSION } from '../version.js';
 import { logObserver, ownLogStep, summaryLineStep } from './logs.js';
+import { otlpEndpoints, probeEndpoint } from './endpoint-probe.js';
 import { createMetrics, type ShutdownMetrics } from './metrics.js';
 import { createPinoFlusher } from './pino/index.js';
 import { ensureSdk, realProviders } from './sdk.js';
@@ -70,14 +72,27 @@ export function createTelemetry(engine: EngineView): Telemetry {
   };
 }
 
-/** Force-flushes the real tracer, meter and logger providers, in parallel. */
+/** The part of the providers' flush time kept to find out why an export did not finish. */
+const MAX_PROBE_MS = 300;
+
+/**
+ * Force-flushes the real tracer, meter and logger providers, in parallel. When they do not finish
+ * in time, the OTLP endpoints are probed so the failure says why (refused, reset, no route, no answer).
+ */
 const providersStep: FlushStep = {
   name: 'opentelemetry providers',
   stage: 'providers',
-  async flush() {
+  async flush(deadline) {
     const providers = realProviders();
-    await Promise.all(providers.map(({ provider }) => provider.forceFlush()));
-    return providers.map((p) => p.name).join(', ') || 'none registered';
+    const names = providers.map((p) => p.name).join(', ') || 'none registered';
+    const probeMs = Math.min(MAX_PROBE_MS, (deadline - performance.now()) / 4);
+    const flushing = Promise.all(providers.map(({ provider }) => provider.forceFlush()));
+    if (await settleWithin(flushing, deadline - probeMs - performance.now())) {
+      await flushing; // settled: rethrows an export error
+      return names;
+    }
+    const causes = await Promise.all(otlpEndpoints().map((endpoint) => probeEndpoint(endpoint, deadline - performance.now() - 20)));
+    throw new Error(`${names}: export did not finish in time; ${causes.join('; ')}`);
   },
 };
 
