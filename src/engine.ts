@@ -49,6 +49,7 @@ export class Engine implements EngineState, EngineView {
       return this.telemetry?.metrics(openMetrics) ?? Promise.resolve(undefined);
     },
     preStop: () => this.shutdown('prestop'),
+    listenFailed: (error) => this.healthFailed(error),
   });
   private running: RunContext | undefined;
   private skipWaits: AbortController | undefined;
@@ -198,12 +199,17 @@ export class Engine implements EngineState, EngineView {
         log().info({ event: 'health.listening', port: this.health.port, host: config.healthHost ?? '*' }, 'health server listening');
       }
     } catch (error) {
-      // Probes on a port that cannot be bound would never pass: stop before serving.
-      this.exitGuard.fail(
-        `graceful-otel: cannot start the health server on ${config.healthHost ?? '*'}:${config.healthPort} (GRACEFUL_OTEL_HEALTH_PORT): ${(error as Error).message}`,
-        EXIT_CONFIG,
-      );
+      this.healthFailed(error as Error);
     }
+  }
+
+  /** Probes on a port that cannot be bound would never pass: stop before serving. */
+  private healthFailed(error: Error): never {
+    const config = this.config;
+    return this.exitGuard.fail(
+      `graceful-otel: cannot start the health server on ${config?.healthHost ?? '*'}:${config?.healthPort} (GRACEFUL_OTEL_HEALTH_PORT): ${error.message}`,
+      EXIT_CONFIG,
+    );
   }
 }
 

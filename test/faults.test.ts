@@ -319,3 +319,27 @@ describe('OpenTelemetry: nothing lost, every failure says why', () => {
     }
   });
 });
+
+describe('the health server is bound before the app can serve', () => {
+  it.each(['import', 'require'] as const)('GRACEFUL_OTEL_HEALTH_HOST=localhost with a busy port (--%s): exit 78 before the app listens', async (preload) => {
+    const busy = net.createServer();
+    await new Promise<void>((resolve) => busy.listen(0, 'localhost', resolve));
+    const port = (busy.address() as net.AddressInfo).port;
+    try {
+      const app = await startApp(APP, {
+        preload,
+        env: { GRACEFUL_OTEL_HEALTH_HOST: 'localhost', GRACEFUL_OTEL_HEALTH_PORT: String(port) },
+        waitListening: false,
+        waitHealth: false,
+      });
+      const exit = await app.exited;
+      expect(exit.code).toBe(78);
+      const text = app.stderr.join('\n');
+      expect(text).toContain(`cannot start the health server on localhost:${port}`);
+      expect(text).toContain('EADDRINUSE');
+      expect(text).not.toContain('"msg":"listening"');
+    } finally {
+      busy.close();
+    }
+  });
+});
