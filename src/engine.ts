@@ -132,7 +132,7 @@ export class Engine implements EngineState, EngineView {
       skipWaits: skipWaits.signal,
       requestedExitCode: undefined,
       report: (event, ...args) => this.report(event, args),
-      enterStep: (step) => this.exitGuard.progress.enterStep(step),
+      enterStep: (step, appCode) => this.exitGuard.enterStep(step, appCode),
     };
     this.running = ctx;
     this.exitGuard.intercept((requested) => this.onExitCall(ctx, requested));

@@ -5,16 +5,23 @@
  *
  * The watchdog has two parts. A timer on the main thread exits with the failure code at the end of
  * the budget. A timer cannot fire while the main thread is blocked (a synchronous loop in a hook, a
- * synchronous write to a full pipe, an exit handler stuck in `flushSync`), so a backstop thread,
- * started only when the shutdown begins, reads where the sequence is from shared memory and, if the
- * process is still alive a moment after the budget, writes that line and kills the process with
- * SIGKILL (the only exit a thread can force on a blocked process; the status is "killed by SIGKILL",
- * 137 in a shell).
+ * synchronous write to a full pipe, an exit handler stuck in `flushSync`), so a backstop thread
+ * reads where the sequence is from shared memory and, if the process is still alive a moment after
+ * the budget, writes that line and kills the process with SIGKILL (the only exit a thread can force
+ * on a blocked process; the status is "killed by SIGKILL", 137 in a shell).
+ *
+ * A thread costs about 10 ms of CPU to start, which an idle shutdown (done in ~15 ms) would feel on
+ * a single core. So it starts only when the shutdown runs app code (before the first hook or adopted
+ * listener) or lasts longer than {@link BACKSTOP_DELAY_MS}, never while serving.
  */
 import { writeSync } from 'node:fs';
+import { performance } from 'node:perf_hooks';
 import { Worker } from 'node:worker_threads';
 
 type Exit = (code?: number) => never;
+
+/** A shutdown still running after this long gets the backstop thread even if it runs no app code. */
+export const BACKSTOP_DELAY_MS = 50;
 
 /** What the guard needs from the process; tests pass fakes. */
 export interface ExitPort {
@@ -111,6 +118,10 @@ export function requestedCode(code: number | string | null | undefined): number 
 export class ExitGuard {
   private readonly port: ExitPort;
   private watchdog: NodeJS.Timeout | undefined;
+  private backstopTimer: NodeJS.Timeout | undefined;
+  /** `performance.now()` at which the backstop kills a blocked process; undefined until armed. */
+  private backstopAt: number | undefined;
+  private backstopStarted = false;
   /** Where the sequence is; the phases write it, the watchdog's last line reads it. */
   readonly progress = new Progress();
 
@@ -140,7 +151,26 @@ export class ExitGuard {
       this.port.writeStderr(`graceful-otel: shutdown budget exhausted in ${this.progress.describe()}; exiting now\n`);
       this.exit(failureCode);
     }, Math.max(0, ms));
-    this.port.startBackstop?.(Math.max(0, ms) + backstopSlackMs, this.progress);
+    this.backstopAt = performance.now() + Math.max(0, ms) + backstopSlackMs;
+    clearTimeout(this.backstopTimer);
+    this.backstopTimer = setTimeout(() => this.ensureBackstop(), BACKSTOP_DELAY_MS);
+  }
+
+  /**
+   * Notes the step the sequence enters; `appCode` when it hands the main thread to the app (a hook,
+   * an adopted listener), which may block it: the backstop thread is started first.
+   */
+  enterStep(step: string, appCode = false): void {
+    this.progress.enterStep(step);
+    if (appCode) this.ensureBackstop();
+  }
+
+  /** Starts the backstop thread once, if the watchdog is armed. */
+  ensureBackstop(): void {
+    if (this.backstopStarted || this.backstopAt === undefined) return;
+    this.backstopStarted = true;
+    clearTimeout(this.backstopTimer);
+    this.port.startBackstop?.(Math.max(0, this.backstopAt - performance.now()), this.progress);
   }
 
   /** Writes a last line on stderr and exits: for failures outside the sequence (bad config, a bug). */
@@ -152,6 +182,7 @@ export class ExitGuard {
   /** Exits for real, with `process.exit` given back first. */
   exit(code: number): never {
     clearTimeout(this.watchdog);
+    clearTimeout(this.backstopTimer);
     process.exit = this.port.exit;
     return this.port.exit(code);
   }

@@ -67,4 +67,35 @@ describe('exit guard', () => {
     expect(exits).toEqual([3]);
     expect(process.exit).toBe(port.exit);
   });
+
+  it('the backstop thread starts only once app code runs or the shutdown lasts, with the time left', () => {
+    vi.useFakeTimers();
+    const { port } = fakePort();
+    const started: number[] = [];
+    port.startBackstop = (ms) => void started.push(ms);
+    const quick = new ExitGuard(port);
+    quick.armWatchdog(9000, 1, 250);
+    quick.enterStep('opentelemetry providers');
+    vi.advanceTimersByTime(49);
+    expect(started).toEqual([]); // an idle shutdown done by now never starts a thread
+    quick.exit(0);
+    vi.advanceTimersByTime(100);
+    expect(started).toEqual([]);
+
+    const hooks = new ExitGuard(port);
+    hooks.armWatchdog(9000, 1, 250);
+    vi.advanceTimersByTime(10);
+    hooks.enterStep('close-db', true);
+    expect(started).toHaveLength(1);
+    // What is left of budget + slack (performance.now() is real time here).
+    expect(started[0]).toBeGreaterThan(9000);
+    expect(started[0]).toBeLessThanOrEqual(9000 + 250);
+    vi.advanceTimersByTime(100);
+    expect(started).toHaveLength(1);
+
+    const slow = new ExitGuard(port);
+    slow.armWatchdog(9000, 1, 250);
+    vi.advanceTimersByTime(50);
+    expect(started).toHaveLength(2);
+  });
 });

@@ -40,7 +40,7 @@ export async function runRecorded(
   timeoutMs: number,
 ): Promise<void> {
   ctx.report('hookStarted', name);
-  ctx.enterStep(name);
+  ctx.enterStep(name, true);
   const result = await runHook(name, fn, timeoutMs, ctx.skipWaits, () => cutReason(ctx));
   record(ctx, result, result.outcome === 'timeout' || (result.outcome === 'skipped' && !exitedByApp(ctx)));
   ctx.report('hookEnded', result);
