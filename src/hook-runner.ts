@@ -37,7 +37,9 @@ export async function runHook(
   if (!settled) {
     const cut = skipWaits?.aborted === true;
     controller.abort(new Error(cut ? `hook "${name}" given up on: ${cutReason()}` : `hook "${name}" timed out after ${Math.round(timeoutMs)}ms`));
-    return cut ? { name, outcome: 'skipped', durationMs, error: `given up on while running: ${cutReason()}` } : { name, outcome: 'timeout', durationMs };
+    return cut
+      ? { name, outcome: 'skipped', durationMs, error: `given up on while running: ${cutReason()}` }
+      : { name, outcome: 'timeout', durationMs, error: `timed out after ${Math.round(timeoutMs)}ms` };
   }
   if (failed) {
     const stack = failure instanceof Error ? failure.stack : undefined;

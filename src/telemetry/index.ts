@@ -20,6 +20,9 @@ import { createPinoFlusher } from './pino/index.js';
 import { ensureSdk, realProviders } from './sdk.js';
 import { createSpans, type ShutdownSpans } from './spans.js';
 
+/** The pino flush gives up this long before its step's deadline, to report its own result. */
+const PINO_REPORT_MARGIN_MS = 15;
+
 export function createTelemetry(engine: EngineView): Telemetry {
   const pino = createPinoFlusher();
   pino.watch();
@@ -31,7 +34,8 @@ export function createTelemetry(engine: EngineView): Telemetry {
     name: 'pino loggers',
     stage: 'app-logs',
     async flush(deadline) {
-      const result = await pino.flush(Date.now() + (deadline - performance.now()));
+      // A moment before the step's deadline, so what timed out or failed is reported, not a bare timeout.
+      const result = await pino.flush(Date.now() + (deadline - performance.now()) - PINO_REPORT_MARGIN_MS);
       const detail = `${result.flushed}/${result.streams} destinations flushed`;
       const causes = result.errors.length > 0 ? ` (${[...new Set(result.errors)].join('; ')})` : '';
       if (result.timedOut > 0 || result.failed > 0) throw new Error(`${detail}; ${result.timedOut} timed out, ${result.failed} failed${causes}`);
