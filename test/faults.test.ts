@@ -245,6 +245,8 @@ describe('adopted signal handlers keep the semantics they had without the preloa
     expect(exit.code).toBe(0);
     expect(outcomes(app.summary())).toEqual(['SIGTERM listener #1 (appHandler):ok']);
     expect(app.stderr.join('\n')).toContain('app SIGTERM handler ran');
+    // The listener the app removed stays removed, as without the preload.
+    expect(app.stderr.join('\n')).not.toContain('removed listener ran');
   });
 
   it('a naive server.close(cb) that throws its error: the callback sees no error, exit 0 with the summary', async () => {
