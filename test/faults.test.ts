@@ -99,6 +99,18 @@ describe('the budget holds when the main thread is blocked', () => {
     expect(exit.signal).toBe('SIGKILL');
     expect(app.stderr.join('\n')).toContain('shutdown budget exhausted in phase hooks, step "spin" and the main thread is blocked');
   });
+
+  it('a request handler blocking the main thread during the drain: killed at the budget, the line names the drain', async () => {
+    const env = { SPIN_MS: '8000', GRACEFUL_OTEL_GRACE_PERIOD: '3s', GRACEFUL_OTEL_SAFETY_MARGIN: '500ms', GRACEFUL_OTEL_HOOKS_TIMEOUT: '200ms', GRACEFUL_OTEL_FLUSH_TIMEOUT: '500ms' };
+    const app = await startApp(APP, { env });
+    void get(app.port, '/spin-later');
+    await app.received(1);
+    app.signal('SIGTERM');
+    const exit = await app.exited;
+    expect(exit.ms).toBeLessThan(3000 + 600);
+    expect(exit.signal).toBe('SIGKILL');
+    expect(app.stderr.join('\n')).toContain('shutdown budget exhausted in phase drain and the main thread is blocked');
+  });
 });
 
 interface Bare {
