@@ -13,6 +13,8 @@ import { ROOT } from './lib/variants.mjs';
 import { overhead } from './suites/overhead.mjs';
 import { idleShutdown, keepAliveShutdown, inflightShutdown } from './suites/shutdown.mjs';
 import { startup, evalZero } from './suites/startup.mjs';
+import { settled } from './suites/settled.mjs';
+import { keepAliveRace } from './suites/keepalive-race.mjs';
 
 const FULL = {
   overhead: { rounds: 5, seconds: 5, warmupSeconds: 2 },
@@ -20,6 +22,8 @@ const FULL = {
   keepAlive: [{ count: 200, runs: 9 }, { count: 2000, runs: 5 }, { count: 10_000, runs: 5 }],
   inflight: { count: 1000, holdMs: 1000, setupMs: 2500, runs: 5, peers: true },
   startup: { runs: 10, evalRuns: 10 },
+  settled: { runs: 5 },
+  race: { runs: 5 },
 };
 const SMOKE = {
   overhead: { rounds: 1, seconds: 1, warmupSeconds: 0 },
@@ -28,6 +32,8 @@ const SMOKE = {
   // Three peers keep in-flight sockets open for Node's keep-alive timeout (5 s): smoke skips them.
   inflight: { count: 50, holdMs: 200, setupMs: 600, runs: 1, peers: false },
   startup: { runs: 1, evalRuns: 1 },
+  settled: { runs: 1 },
+  race: { runs: 1 },
 };
 
 const { values } = parseArgs({ options: { smoke: { type: 'boolean', default: false }, out: { type: 'string' } } });
@@ -61,6 +67,8 @@ try {
   results.inflight = { count, holdMs, runs, rows: await inflightShutdown({ ...settings.inflight, receiver, log }) };
   results.startup = await startup({ runs: settings.startup.runs, receiver, log });
   results.evalZero = await evalZero({ runs: settings.startup.evalRuns, receiver, log });
+  results.settled = await settled({ ...settings.settled, receiver, log });
+  results.race = { runs: settings.race.runs, rows: await keepAliveRace({ runs: settings.race.runs, receiver, log }) };
 } finally {
   await receiver.close();
 }

@@ -3,7 +3,7 @@
  * programmatic API. Precedence: option, then variable, then default. Everything is validated at
  * startup; the budget arithmetic is checked against the grace period.
  */
-import { DURATION_FORMS, formatDuration, parseDuration } from './duration.js';
+import { bareSecondsHint, DURATION_FORMS, formatDuration, parseDuration } from './duration.js';
 import type { GracefulOptions } from './types.js';
 
 /** Fully validated settings, durations in milliseconds. */
@@ -11,8 +11,17 @@ export interface Config {
   gracePeriodMs: number;
   safetyMarginMs: number;
   drainDelayMs: number;
+  /**
+   * The drain timeout when no cleanup hook is registered: the explicit setting, or what the budget
+   * leaves. Hooks may be registered after start, so the drain takes the hooks' share out of it only
+   * at shutdown: see {@link drainTimeoutFor}.
+   */
   drainTimeoutMs: number;
+  /** `drainTimeoutMs` was set explicitly (it is then used as it is). */
+  drainTimeoutExplicit: boolean;
   hooksTimeoutMs: number;
+  /** `hooksTimeoutMs` was set explicitly (the startup check then counts it in full). */
+  hooksTimeoutExplicit: boolean;
   flushTimeoutMs: number;
   signals: NodeJS.Signals[];
   healthPort: number | undefined;
@@ -22,6 +31,8 @@ export interface Config {
   logLevel: LogLevel;
   pushgatewayUrl: string | undefined;
   metricsLingerMs: number;
+  /** WebSocket close 1001 and SSE end at stop-intake. */
+  goingAway: boolean;
 }
 
 export type PreStopAccess = 'loopback' | 'any' | 'off';
@@ -46,9 +57,22 @@ interface Setting<T> {
   option: keyof GracefulOptions;
   parse: Parser<T>;
   accepts: string;
+  /** A likelier reading of a refused value, appended to the error. */
+  hint?: (text: string) => string | undefined;
 }
 
 const duration: Parser<number> = (text) => parseDuration(text);
+/** Shortest grace period written as bare milliseconds; below it, "30" surely meant seconds. */
+const BARE_GRACE_MIN_MS = 1000;
+const gracePeriod: Parser<number> = (text) => {
+  const ms = parseDuration(text);
+  if (ms === undefined || ms <= 0) return undefined;
+  return /^\s*\d+\s*$/.test(text) && ms < BARE_GRACE_MIN_MS ? undefined : ms;
+};
+const onOff: Parser<boolean> = (text) => {
+  const value = text.trim().toLowerCase();
+  return value === 'on' || value === 'true' ? true : value === 'off' || value === 'false' ? false : undefined;
+};
 const positiveDuration: Parser<number> = (text) => {
   const ms = parseDuration(text);
   return ms !== undefined && ms > 0 ? ms : undefined;
@@ -84,7 +108,13 @@ const port: Parser<number | 'off'> = (text) => (text.trim() === 'off' ? 'off' : 
 
 /** Every setting: its variable, its option name, how it is parsed and what it accepts. */
 export const SETTINGS = {
-  gracePeriod: { env: 'GRACEFUL_OTEL_GRACE_PERIOD', option: 'gracePeriod', parse: positiveDuration, accepts: `a duration above zero: ${DURATION_FORMS}` },
+  gracePeriod: {
+    env: 'GRACEFUL_OTEL_GRACE_PERIOD',
+    option: 'gracePeriod',
+    parse: gracePeriod,
+    accepts: `a duration of at least 1s: ${DURATION_FORMS}`,
+    hint: (text) => bareSecondsHint(text, BARE_GRACE_MIN_MS),
+  },
   safetyMargin: { env: 'GRACEFUL_OTEL_SAFETY_MARGIN', option: 'safetyMargin', parse: duration, accepts: DURATION_FORMS },
   drainDelay: { env: 'GRACEFUL_OTEL_DRAIN_DELAY', option: 'drainDelay', parse: duration, accepts: DURATION_FORMS },
   drainTimeout: { env: 'GRACEFUL_OTEL_DRAIN_TIMEOUT', option: 'drainTimeout', parse: positiveDuration, accepts: `a duration above zero: ${DURATION_FORMS}` },
@@ -98,19 +128,40 @@ export const SETTINGS = {
   logLevel: { env: 'GRACEFUL_OTEL_LOG_LEVEL', option: 'logLevel', parse: oneOf(LOG_LEVELS), accepts: `one of ${LOG_LEVELS.join(', ')}` },
   pushgatewayUrl: { env: 'GRACEFUL_OTEL_PUSHGATEWAY_URL', option: 'pushgatewayUrl', parse: httpUrl, accepts: 'an http:// or https:// URL of a Prometheus Pushgateway' },
   metricsLinger: { env: 'GRACEFUL_OTEL_METRICS_LINGER', option: 'metricsLinger', parse: duration, accepts: `${DURATION_FORMS}; 0 turns it off` },
+  goingAway: { env: 'GRACEFUL_OTEL_GOING_AWAY', option: 'goingAway', parse: onOff, accepts: 'on or off' },
 } satisfies Record<string, Setting<unknown>>;
 
 /** Names of every variable the package reads, for the unknown-variable warning. */
 export const KNOWN_VARIABLES: readonly string[] = Object.values(SETTINGS).map((s) => s.env);
 
-/** Defaults that do not depend on the environment. */
+/**
+ * Defaults. The reserves scale with the grace period (a tenth for the margin, a fifth each for
+ * hooks and flush) up to their caps, so a 10 s or 5 s platform default still leaves most of the
+ * budget to the drain.
+ */
 const DEFAULTS = {
   gracePeriodMs: 30_000,
-  safetyMarginMs: 1000,
-  hooksTimeoutMs: 5000,
-  flushTimeoutMs: 3000,
   kubernetesDrainDelayMs: 5000,
+  safetyMargin: { share: 1 / 10, capMs: 1000 },
+  hooksTimeout: { share: 1 / 5, capMs: 5000 },
+  flushTimeout: { share: 1 / 5, capMs: 3000 },
 };
+
+function reserve(gracePeriodMs: number, part: { share: number; capMs: number }): number {
+  return Math.min(part.capMs, Math.round(gracePeriodMs * part.share));
+}
+
+/**
+ * The drain timeout of a shutdown, given whether any cleanup hook is registered then. With none,
+ * nothing is held back for hooks. With some, the hooks' budget comes out of what the drain would
+ * get, but never more than half of it when the hooks budget is a default (an explicit one was
+ * checked to fit at startup).
+ */
+export function drainTimeoutFor(config: Config, hooksRegistered: boolean): number {
+  if (config.drainTimeoutExplicit || !hooksRegistered) return config.drainTimeoutMs;
+  const hooksShare = config.hooksTimeoutExplicit ? config.hooksTimeoutMs : Math.min(config.hooksTimeoutMs, config.drainTimeoutMs / 2);
+  return Math.max(0, config.drainTimeoutMs - hooksShare);
+}
 
 /**
  * Resolves options and environment into a validated {@link Config}.
@@ -125,7 +176,7 @@ export function resolveConfig(options: GracefulOptions = {}, env: NodeJS.Process
       const text = Array.isArray(fromOption) ? fromOption.join(',') : String(fromOption);
       const value = setting.parse(text);
       if (value === undefined) {
-        problems.push(`option ${String(setting.option)}=${JSON.stringify(fromOption)} is invalid: expected ${setting.accepts}.`);
+        problems.push(`option ${String(setting.option)}=${JSON.stringify(fromOption)} is invalid: expected ${setting.accepts}.${hintFor(setting, text)}`);
       }
       return value;
     }
@@ -133,24 +184,28 @@ export function resolveConfig(options: GracefulOptions = {}, env: NodeJS.Process
     if (fromEnv === undefined || fromEnv === '') return undefined;
     const value = setting.parse(fromEnv);
     if (value === undefined) {
-      problems.push(`${setting.env}=${JSON.stringify(fromEnv)} is invalid: expected ${setting.accepts}.`);
+      problems.push(`${setting.env}=${JSON.stringify(fromEnv)} is invalid: expected ${setting.accepts}.${hintFor(setting, fromEnv)}`);
     }
     return value;
   }
 
   const onKubernetes = (env.KUBERNETES_SERVICE_HOST ?? '') !== '';
   const gracePeriodMs = read(SETTINGS.gracePeriod) ?? DEFAULTS.gracePeriodMs;
-  const safetyMarginMs = read(SETTINGS.safetyMargin) ?? DEFAULTS.safetyMarginMs;
+  const safetyMarginMs = read(SETTINGS.safetyMargin) ?? reserve(gracePeriodMs, DEFAULTS.safetyMargin);
   const drainDelayMs = read(SETTINGS.drainDelay) ?? (onKubernetes ? DEFAULTS.kubernetesDrainDelayMs : 0);
   const explicitDrainTimeoutMs = read(SETTINGS.drainTimeout);
-  const hooksTimeoutMs = read(SETTINGS.hooksTimeout) ?? DEFAULTS.hooksTimeoutMs;
-  const flushTimeoutMs = read(SETTINGS.flushTimeout) ?? DEFAULTS.flushTimeoutMs;
+  const explicitHooksTimeoutMs = read(SETTINGS.hooksTimeout);
+  const hooksTimeoutMs = explicitHooksTimeoutMs ?? reserve(gracePeriodMs, DEFAULTS.hooksTimeout);
+  const flushTimeoutMs = read(SETTINGS.flushTimeout) ?? reserve(gracePeriodMs, DEFAULTS.flushTimeout);
   const config: Config = {
     gracePeriodMs,
     safetyMarginMs,
     drainDelayMs,
-    drainTimeoutMs: explicitDrainTimeoutMs ?? gracePeriodMs - safetyMarginMs - drainDelayMs - hooksTimeoutMs - flushTimeoutMs,
+    // The hooks' share is taken out at shutdown, once it is known whether any hook is registered.
+    drainTimeoutMs: explicitDrainTimeoutMs ?? gracePeriodMs - safetyMarginMs - drainDelayMs - flushTimeoutMs,
+    drainTimeoutExplicit: explicitDrainTimeoutMs !== undefined,
     hooksTimeoutMs,
+    hooksTimeoutExplicit: explicitHooksTimeoutMs !== undefined,
     flushTimeoutMs,
     signals: read(SETTINGS.signals) ?? ['SIGTERM', 'SIGINT'],
     healthPort: offToUndefined(read(SETTINGS.healthPort)),
@@ -160,6 +215,7 @@ export function resolveConfig(options: GracefulOptions = {}, env: NodeJS.Process
     logLevel: read(SETTINGS.logLevel) ?? 'info',
     pushgatewayUrl: read(SETTINGS.pushgatewayUrl),
     metricsLingerMs: read(SETTINGS.metricsLinger) ?? 0,
+    goingAway: read(SETTINGS.goingAway) ?? true,
   };
 
   if (problems.length === 0) {
@@ -170,20 +226,28 @@ export function resolveConfig(options: GracefulOptions = {}, env: NodeJS.Process
   return config;
 }
 
+function hintFor(setting: Setting<unknown>, text: string): string {
+  const hint = setting.hint?.(text);
+  return hint === undefined ? '' : ` ${hint}`;
+}
+
 function offToUndefined<T>(value: T | 'off' | undefined): T | undefined {
   return value === 'off' ? undefined : value;
 }
 
 /** Explains, with the arithmetic, a budget whose parts do not fit inside the grace period. */
 function budgetProblem(config: Config, drainTimeoutGiven: boolean): string | undefined {
+  // A default hooks budget is only held back when a hook is registered, and then shrinks to fit
+  // (drainTimeoutFor); an explicit one is counted in full.
+  const hooksMs = config.hooksTimeoutExplicit || drainTimeoutGiven ? config.hooksTimeoutMs : 0;
   const parts = [
     `drain delay ${formatDuration(config.drainDelayMs)}`,
     `drain timeout ${drainTimeoutGiven ? formatDuration(config.drainTimeoutMs) : '(what is left)'}`,
-    `hooks ${formatDuration(config.hooksTimeoutMs)}`,
+    `hooks ${hooksMs === 0 ? '0 (none registered yet)' : formatDuration(hooksMs)}`,
     `flush ${formatDuration(config.flushTimeoutMs)}`,
     `safety margin ${formatDuration(config.safetyMarginMs)}`,
   ].join(' + ');
-  const fixed = config.drainDelayMs + config.hooksTimeoutMs + config.flushTimeoutMs + config.safetyMarginMs;
+  const fixed = config.drainDelayMs + hooksMs + config.flushTimeoutMs + config.safetyMarginMs;
   const grace = `grace period ${formatDuration(config.gracePeriodMs)} (${SETTINGS.gracePeriod.env})`;
   const advice =
     'Shorten a part (GRACEFUL_OTEL_DRAIN_DELAY, _DRAIN_TIMEOUT, _HOOKS_TIMEOUT, _FLUSH_TIMEOUT, _SAFETY_MARGIN) or raise the grace period, together with the platform\'s (terminationGracePeriodSeconds on Kubernetes).';
@@ -192,7 +256,7 @@ function budgetProblem(config: Config, drainTimeoutGiven: boolean): string | und
     if (total > config.gracePeriodMs) {
       return `the shutdown budget does not fit: ${parts} = ${formatDuration(total)}, more than the ${grace}. ${advice}`;
     }
-  } else if (config.drainTimeoutMs <= 0) {
+  } else if (config.drainTimeoutMs - hooksMs <= 0) {
     return `the shutdown budget leaves no time to drain: ${parts}, with ${formatDuration(fixed)} already taken out of the ${grace}. ${advice}`;
   }
   return undefined;

@@ -2,8 +2,10 @@
  * Finds the app's HTTP servers and counts their sockets and in-flight requests, with no code
  * change in the app: Node's diagnostics channels report every listen, accepted socket and
  * request. The request path only bumps integers; it adds one `close` listener per response
- * because aborted requests never reach `finish`. No `upgrade`, `clientError` or `timeout`
- * listener is ever added: each would change Node's default behaviour.
+ * because aborted requests never reach `finish`. Per server, http2 ones get a `session` listener
+ * and https ones a `secureConnection` listener (neither changes a default). No `upgrade`,
+ * `clientError` or `timeout` listener is ever added: each would change Node's default behaviour.
+ * It also finds, for the shutdown, the sockets that are idle, upgraded, or streaming events.
  */
 import dc from 'node:diagnostics_channel';
 import http from 'node:http';
@@ -11,7 +13,7 @@ import type { Http2Session, ServerHttp2Stream } from 'node:http2';
 import type { Server } from 'node:net';
 import type { Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
-import { kIgnored, kRequestStart, kTracked } from './symbols.js';
+import { kIdleSince, kIgnored, kRequestStart, kSecured, kTracked } from './symbols.js';
 import type { ServerSnapshot } from './types.js';
 
 /** Request starts are kept modulo 2^30 so they stay small integers (no boxing). */
@@ -21,6 +23,12 @@ type Kind = ServerSnapshot['kind'];
 type TrackedSocket = Socket & {
   [kTracked]?: TrackedServer;
   [kRequestStart]?: number;
+  [kIdleSince]?: number;
+  [kSecured]?: boolean;
+  /** The raw socket under a TLS socket. */
+  _parent?: TrackedSocket | null;
+  /** Node's HTTP parser; `null` once freed, which for an open socket means it was upgraded. */
+  parser?: unknown;
   server?: Server & { [kTracked]?: TrackedServer };
   _httpMessage?: http.ServerResponse | null;
 };
@@ -69,6 +77,9 @@ export class ConnectionTracker {
   draining = false;
   /** Called when a count reaches zero while draining. */
   onCountDown: () => void = () => {};
+  /** Called for a server that starts listening after stop-intake (it is closed at once). */
+  onLateListen: (server: Server) => void = () => {};
+
   private subscribed = false;
 
   /** `onServer` is called once for each server, when it is first seen. */
@@ -79,6 +90,7 @@ export class ConnectionTracker {
     const { server } = message as { server: Server };
     if (!server.listening) return;
     const tracked = this.add(server);
+    if (this.draining && tracked !== undefined) this.onLateListen(server);
     // A server added by hand before it listened gets its port-based name now.
     if (tracked !== undefined && tracked.name.endsWith(':unbound')) tracked.name = serverName(server, tracked.kind);
   };
@@ -126,6 +138,9 @@ export class ConnectionTracker {
     (server as Server & { [kTracked]?: TrackedServer })[kTracked] = tracked;
     this.servers.add(tracked);
     if (kind === 'http2') server.on('session', (session: Http2Session) => this.trackSession(tracked, session));
+    // TLS sockets are watched from the handshake on, not from their first request: the idle
+    // sweep and the WebSocket going-away (wss) need the ones that never send one too.
+    if (kind === 'https') server.on('secureConnection', (socket: TrackedSocket) => this.trackTls(tracked, socket));
     this.onServer(tracked);
     return tracked;
   }
@@ -158,6 +173,7 @@ export class ConnectionTracker {
 
   private trackSocket(tracked: TrackedServer, socket: TrackedSocket, set: Set<Socket>): void {
     socket[kTracked] = tracked;
+    socket[kIdleSince] = performance.now() & SMALL_INT_MASK;
     set.add(socket);
     if (set === tracked.sockets) {
       tracked.connections++;
@@ -166,6 +182,12 @@ export class ConnectionTracker {
     } else {
       socket.on('close', onHttpSocketClose);
     }
+  }
+
+  private trackTls(tracked: TrackedServer, socket: TrackedSocket): void {
+    if (socket[kTracked] === undefined) this.trackSocket(tracked, socket, tracked.httpSockets);
+    const raw = socket._parent;
+    if (raw !== undefined && raw !== null) raw[kSecured] = true;
   }
 
   private trackSession(tracked: TrackedServer, session: Http2Session): void {
@@ -186,6 +208,53 @@ export class ConnectionTracker {
   }
 }
 
+/**
+ * Closes the HTTP/1 sockets of `tracked` that carry no request and have been idle for `idleMs`
+ * (since accepted or since their last response). Upgraded sockets are left to going-away.ts.
+ * @returns how many sockets were closed.
+ */
+export function closeIdleSockets(tracked: TrackedServer, idleMs: number, now = performance.now()): number {
+  if (tracked.kind === 'http2') return 0;
+  const nowSmall = now & SMALL_INT_MASK;
+  let closed = 0;
+  const closeIfIdle = (socket: TrackedSocket): void => {
+    const since = socket[kIdleSince];
+    if (since === undefined) socket[kIdleSince] = nowSmall;
+    else if (((nowSmall - since) & SMALL_INT_MASK) >= idleMs) {
+      socket.destroy();
+      closed++;
+    }
+  };
+  for (const socket of tracked.httpSockets as Set<TrackedSocket>) {
+    if (socket.destroyed || socket.parser === null) continue;
+    if (socket._httpMessage !== null && socket._httpMessage !== undefined) continue;
+    closeIfIdle(socket);
+  }
+  // https: a raw socket whose TLS handshake never completed (silent, or stalled) is idle too.
+  if (tracked.httpSockets !== tracked.sockets) {
+    for (const socket of tracked.sockets as Set<TrackedSocket>) if (!socket.destroyed && socket[kSecured] !== true) closeIfIdle(socket);
+  }
+  return closed;
+}
+
+/** Open sockets of `tracked` whose HTTP parser is gone: upgraded ones (WebSockets). */
+export function upgradedSockets(tracked: TrackedServer): Socket[] {
+  if (tracked.kind === 'http2') return [];
+  const list: Socket[] = [];
+  for (const socket of tracked.httpSockets as Set<TrackedSocket>) if (!socket.destroyed && socket.parser === null) list.push(socket);
+  return list;
+}
+
+/** In-flight responses of `tracked` (at most one per socket: the one being written). */
+export function openResponses(tracked: TrackedServer): http.ServerResponse[] {
+  const list: http.ServerResponse[] = [];
+  for (const socket of tracked.httpSockets as Set<TrackedSocket>) {
+    const response = socket._httpMessage;
+    if (response !== undefined && response !== null && !response.writableEnded) list.push(response);
+  }
+  return list;
+}
+
 /** Shared by every response; `this` is the response, so no closure is made per request. */
 function onResponseClose(this: http.ServerResponse): void {
   const socket = (this as http.ServerResponse & { req: http.IncomingMessage }).req.socket as TrackedSocket;
@@ -194,14 +263,10 @@ function onResponseClose(this: http.ServerResponse): void {
   tracked.inflight--;
   const tracker = tracked.tracker;
   tracker.inflight--;
-  if (tracker.draining) {
-    // Its last response is done: end the socket now rather than at keepAliveTimeout. Node's own
-    // closeIdleConnections() reads the same field to tell a busy socket from an idle one.
-    if (!socket.destroyed && !socket.writableEnded && (socket._httpMessage === null || socket._httpMessage === undefined)) {
-      socket.destroySoon();
-    }
-    tracker.onCountDown();
-  }
+  // The client may be writing its next request on this socket already: while draining, the idle
+  // sweep closes it only once it has stayed idle from now (idle-sweep.ts).
+  socket[kIdleSince] = performance.now() & SMALL_INT_MASK;
+  if (tracker.draining) tracker.onCountDown();
 }
 
 function onSocketClose(this: TrackedSocket): void {
@@ -220,6 +285,11 @@ function onHttpSocketClose(this: TrackedSocket): void {
 /** Marks a server (the health server) so it is never watched. */
 export function ignoreServer(server: Server): void {
   (server as Server & { [kIgnored]?: boolean })[kIgnored] = true;
+}
+
+/** An http, https or http2 server that graceful-otel would watch (the health server excluded). */
+export function isHttpServer(server: Server): boolean {
+  return (server as Server & { [kIgnored]?: boolean })[kIgnored] !== true && serverKind(server) !== undefined;
 }
 
 // https is told apart by shape: importing node:https here would load tls and crypto on the

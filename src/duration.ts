@@ -28,3 +28,13 @@ export function formatDuration(ms: number): string {
   if (ms >= 1000 && ms % 100 === 0) return `${ms / 1000}s`;
   return `${ms}ms`;
 }
+
+/**
+ * For a bare number refused as too short in milliseconds: the reading in seconds the person
+ * most likely meant (a copy of Kubernetes' `terminationGracePeriodSeconds`, say).
+ */
+export function bareSecondsHint(text: string, minMs: number): string | undefined {
+  const trimmed = text.trim();
+  if (!/^\d+$/.test(trimmed) || Number(trimmed) >= minMs) return undefined;
+  return `A bare number is milliseconds, and ${trimmed}ms is too short for a grace period: did you mean ${trimmed}s?`;
+}

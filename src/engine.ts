@@ -7,12 +7,15 @@
 import type { Server } from 'node:net';
 import { performance } from 'node:perf_hooks';
 import { resolveConfig, unknownVariables, type Config } from './config.js';
+import { isClusterWorker } from './activation.js';
+import { watchPrimaryListeners } from './cluster.js';
+import { describeCrash, EXIT_CRASH, watchCrashes, type CrashOrigin } from './crash.js';
 import { ConnectionTracker } from './discovery.js';
 import { ExitGuard } from './exit-guard.js';
 import { HealthService } from './health.js';
 import { HookRegistry } from './hook-registry.js';
 import { log, setLogLevel } from './log.js';
-import type { ShutdownObserver, Telemetry } from './observer.js';
+import type { ShutdownObserver, ShutdownSummary, Telemetry } from './observer.js';
 import type { EngineState, EngineView, RunContext } from './run-context.js';
 import { runSequence } from './sequence.js';
 import { SignalRouter } from './signals.js';
@@ -20,9 +23,14 @@ import { newSummary } from './summary.js';
 import { kEngine } from './symbols.js';
 import type { GracefulOptions, Phase, ShutdownTrigger } from './types.js';
 import { WorkTracker } from './work.js';
+import { Readiness } from './readiness.js'; // conn
+import { watchFrameworks } from './frameworks.js'; // conn
 
 /** Creates the telemetry layer at first start; kept apart so the engine never imports it. */
 export type TelemetryFactory = (engine: EngineView) => Telemetry;
+
+/** `server` serves HTTP itself; `cluster-primary` serves through its node:cluster workers. */
+export type EngineRole = 'server' | 'cluster-primary';
 
 /** Exit code for a configuration error or a health port that cannot be bound (EX_CONFIG). */
 export const EXIT_CONFIG = 78;
@@ -35,15 +43,17 @@ export class Engine implements EngineState, EngineView {
   readonly tracker = new ConnectionTracker(() => setImmediate(() => this.prepareTelemetry()));
   readonly work = new WorkTracker();
   readonly hooks = new HookRegistry();
+  readonly readiness = new Readiness(this.tracker, () => this.role === 'cluster-primary'); // conn: readiness holds and checks
   config: Config | undefined;
 
   private options: GracefulOptions = {};
+  private role: EngineRole = 'server';
   private telemetry: Telemetry | undefined;
   private telemetryPrepared = false;
   private signals: SignalRouter | undefined;
   private readonly exitGuard = new ExitGuard();
   private readonly health = new HealthService({
-    isReady: () => this.ready,
+    readiness: () => this.readiness.evaluate(!this.ready), // conn
     metrics: (openMetrics) => {
       this.prepareTelemetry();
       return this.telemetry?.metrics(openMetrics) ?? Promise.resolve(undefined);
@@ -64,7 +74,9 @@ export class Engine implements EngineState, EngineView {
    * Validates the configuration and installs everything; a later call merges its options in.
    * @throws {ConfigError} when a setting is invalid (nothing is installed then).
    */
-  start(options: GracefulOptions = {}): Promise<void> {
+  start(options: GracefulOptions = {}, role?: EngineRole): Promise<void> {
+    if (role === 'cluster-primary' && this.role !== role) watchPrimaryListeners();
+    if (role !== undefined) this.role = role;
     const merged = { ...this.options, ...options };
     const config = resolveConfig(merged);
     const previous = this.config;
@@ -76,7 +88,9 @@ export class Engine implements EngineState, EngineView {
         log().warn({ variable: name, suggestion }, `unknown variable ${name} is ignored; did you mean ${suggestion}?`);
       }
       this.tracker.subscribe();
+      watchFrameworks((name, fn) => this.hooks.add(name, fn)); // conn: Fastify onClose hooks
       this.telemetry = this.createTelemetry(this);
+      watchCrashes((error, origin) => this.onCrash(error, origin));
     }
     if (config.metricsLingerMs > 0 && config.healthPort === undefined) {
       log().warn({ variable: 'GRACEFUL_OTEL_METRICS_LINGER' }, 'GRACEFUL_OTEL_METRICS_LINGER has no effect without GRACEFUL_OTEL_HEALTH_PORT: the linger keeps the health port\'s /metrics up');
@@ -100,6 +114,21 @@ export class Engine implements EngineState, EngineView {
     return this.drainOver;
   }
 
+  /** Node would exit now: tell it, flush what can be flushed within the flush budget, exit 1. */
+  private onCrash(error: unknown, origin: CrashOrigin): void {
+    const crash = describeCrash(error);
+    this.exitGuard.writeStderr(`${crash.stack}\n`);
+    const running = this.running;
+    if (running === undefined) {
+      this.begin(origin, crash);
+      return;
+    }
+    log().fatal({ event: 'process.crashed', origin, err: crash, phase: this.phase }, `${origin} during shutdown: skipping the remaining waits`);
+    if (running.summary.exitCode === undefined) running.requestedExitCode ??= EXIT_CRASH;
+    running.summary.cutShort ??= origin;
+    this.skipWaits?.abort();
+  }
+
   private onSignal(signal: NodeJS.Signals): void {
     if (this.running === undefined) {
       this.begin(signal);
@@ -114,34 +143,47 @@ export class Engine implements EngineState, EngineView {
     log().warn({ signal, phase: this.phase }, `repeated ${signal} ignored: shutdown already in progress`);
   }
 
-  private begin(trigger: ShutdownTrigger): void {
+  private begin(trigger: ShutdownTrigger, crash?: ShutdownSummary['crash']): void {
     if (this.config === undefined) void this.start();
     const config = this.config as Config;
     this.prepareTelemetry();
     const startedAt = performance.now();
     const skipWaits = new AbortController();
     this.skipWaits = skipWaits;
+    // A primary's workers get the signal a moment after it: it keeps half the margin for them.
+    const margin = this.role === 'cluster-primary' ? config.safetyMarginMs / 2 : config.safetyMarginMs;
+    const summary = newSummary(trigger, this.tracker, this.work);
     const ctx: RunContext = {
       engine: this,
       config,
       tracker: this.tracker,
       work: this.work,
-      summary: newSummary(trigger, this.tracker, this.work),
+      summary,
       startedAt,
-      hardDeadline: startedAt + config.gracePeriodMs - config.safetyMarginMs,
+      hardDeadline: startedAt + config.gracePeriodMs - margin,
       skipWaits: skipWaits.signal,
       requestedExitCode: undefined,
       report: (event, ...args) => this.report(event, args),
       enterStep: (step, appCode) => this.exitGuard.enterStep(step, appCode),
     };
     this.running = ctx;
+    if (crash !== undefined) {
+      summary.crash = crash;
+      summary.cutShort = trigger;
+      ctx.requestedExitCode = EXIT_CRASH;
+      log().fatal({ event: 'process.crashed', origin: trigger, err: crash }, `${trigger}: flushing telemetry and exiting`);
+      skipWaits.abort();
+    }
     this.exitGuard.intercept((requested) => this.onExitCall(ctx, requested));
     // The backstop thread acts within the safety margin, only if the main thread cannot.
     this.exitGuard.armWatchdog(ctx.hardDeadline - performance.now(), config.failureExitCode, Math.min(250, config.safetyMarginMs / 2));
-    const adoptedSignal: NodeJS.Signals = trigger === 'api' || trigger === 'prestop' ? 'SIGTERM' : trigger;
+    // The app's own handlers of the signal run in the flush; a crash is no signal they expect.
+    const adopted = crash !== undefined ? [] : this.signals?.adoptedFor(isSignal(trigger) ? trigger : 'SIGTERM') ?? [];
     runSequence(ctx, {
+      clusterPrimary: this.role === 'cluster-primary',
+      clusterWorker: isClusterWorker(),
       hooks: this.hooks.ordered(),
-      adopted: this.signals?.adoptedFor(adoptedSignal) ?? [],
+      adopted,
       steps: this.telemetry?.flushSteps ?? [],
       nextScrape: this.health.nextScrape(),
       setPhase: (phase) => {
@@ -165,6 +207,11 @@ export class Engine implements EngineState, EngineView {
       return;
     }
     ctx.requestedExitCode ??= requested;
+    if (this.role === 'cluster-primary') {
+      // The workers are draining: the primary's exit waits for them.
+      log().info({ requested_exit_code: requested, phase: this.phase }, 'process.exit() in the cluster primary: exiting once the workers have');
+      return;
+    }
     log().info({ requested_exit_code: requested, phase: this.phase }, 'process.exit() during shutdown: skipping the remaining waits; exiting after the flush');
     ctx.summary.cutShort ??= `process.exit(${requested})`;
     this.skipWaits?.abort();
@@ -194,6 +241,10 @@ export class Engine implements EngineState, EngineView {
   }
 
   private async applyHealth(config: Config): Promise<void> {
+    // In a cluster the primary answers the probes: a worker binding the port too would collide.
+    if (isClusterWorker() && config.healthPort !== undefined) {
+      config = { ...config, healthPort: undefined };
+    }
     try {
       if (await this.health.apply(config)) {
         log().info({ event: 'health.listening', port: this.health.port, host: config.healthHost ?? '*' }, 'health server listening');
@@ -211,6 +262,10 @@ export class Engine implements EngineState, EngineView {
       EXIT_CONFIG,
     );
   }
+}
+
+function isSignal(trigger: ShutdownTrigger): trigger is NodeJS.Signals {
+  return trigger.startsWith('SIG');
 }
 
 /** The process's one engine, created on first use. */

@@ -173,6 +173,11 @@ export class ExitGuard {
     this.port.startBackstop?.(Math.max(0, this.backstopAt - performance.now()), this.progress);
   }
 
+  /** Writes to stderr synchronously (it must land even if the process dies right after). */
+  writeStderr(text: string): void {
+    this.port.writeStderr(text);
+  }
+
   /** Writes a last line on stderr and exits: for failures outside the sequence (bad config, a bug). */
   fail(message: string, code: number): never {
     this.port.writeStderr(`${message}\n`);

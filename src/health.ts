@@ -1,5 +1,6 @@
 /**
- * The health server: `GET /readyz` (200, then 503 from the first moment of shutdown),
+ * The health server: `GET /readyz` (503 until the app listens, 200 while ready and its checks
+ * pass, 503 from the first moment of shutdown),
  * `GET /livez` (200 until exit), `GET /metrics`, and `/prestop`, which starts the shutdown and
  * answers only once the drain is over so a Kubernetes preStop hook can block on it. Its own
  * traffic is never counted as the app's, and it does not keep the process alive.
@@ -10,9 +11,11 @@ import { isIP, type AddressInfo } from 'node:net';
 import { ignoreServer } from './discovery.js';
 import type { Config, PreStopAccess } from './config.js';
 import type { Exposition } from './observer.js';
+import { readinessBody, type ReadinessReport } from './readiness.js';
 
 export interface HealthRoutes {
-  isReady(): boolean;
+  /** Answers `/readyz` (runs the app's readiness checks). */
+  readiness(): Promise<ReadinessReport>;
   /** Exposition for `/metrics`, or `undefined` while no metrics are set up. */
   metrics(openMetrics: boolean): Promise<Exposition | undefined>;
   /** Starts the shutdown (or joins the running one); resolves when the drain is over. */
@@ -158,8 +161,10 @@ async function handle(
   }
   if (method !== 'GET' && method !== 'HEAD') return reply(response, 405, 'use GET\n', { allow: 'GET, HEAD' });
   switch (path) {
-    case '/readyz':
-      return routes.isReady() ? reply(response, 200, 'ready\n') : reply(response, 503, 'shutting down\n');
+    case '/readyz': {
+      const report = await routes.readiness();
+      return reply(response, report.ready ? 200 : 503, readinessBody(report));
+    }
     case '/livez':
       return reply(response, 200, 'alive\n');
     case '/metrics': {

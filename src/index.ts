@@ -6,8 +6,9 @@
 import type http from 'node:http';
 import type { Server } from 'node:net';
 import { getEngine, type Engine } from './engine.js';
+import { readinessBody } from './readiness.js';
 import { createTelemetry } from './telemetry/index.js';
-import type { GracefulOptions, HookOptions, ServerSnapshot, ShutdownHook, WorkToken } from './types.js';
+import type { GracefulOptions, HookOptions, ReadinessCheck, ReadinessCheckOptions, ServerSnapshot, ShutdownHook, WorkToken } from './types.js';
 
 export { ConfigError } from './config.js';
 export type { ShutdownSummary, HookResult, HookOutcome, FlushResult, DrainOutcome } from './observer.js';
@@ -57,16 +58,41 @@ export const shutdownSignal: AbortSignal = engine().shutdownController.signal;
 /** Aborts when the drain deadline passes: cancel what is still running. */
 export const deadlineSignal: AbortSignal = engine().deadlineController.signal;
 
-/** False from the first moment of shutdown. */
+/**
+ * Ready as far as known without running the checks: false until the app's first server listens,
+ * while readiness is held, after a probe saw a check fail, and from the first moment of shutdown.
+ */
 export function isReady(): boolean {
-  return engine().ready;
+  const e = engine();
+  return e.readiness.isReady(!e.ready);
 }
 
-/** A readiness route for the app's own server: 200 while ready, 503 once shutting down. */
+/**
+ * Holds readiness back (`/readyz` answers 503) until the returned function is called: warm a
+ * cache, wait for a migration. Holds nest; each is released on its own.
+ * @param reason shown on `/readyz` while held.
+ */
+export function holdReadiness(reason: string): () => void {
+  return engine().readiness.hold(reason);
+}
+
+/**
+ * Adds a check run on every readiness probe, concurrently with the others, within its timeout
+ * (default 1 s). It fails by throwing, rejecting, returning `false` or timing out; `/readyz` then
+ * answers 503 and names it.
+ * @returns a function that removes the check.
+ */
+export function addReadinessCheck(name: string, check: ReadinessCheck, options?: ReadinessCheckOptions): () => void {
+  return engine().readiness.addCheck(name, check, options);
+}
+
+/** A readiness route for the app's own server: the same answer as the health server's `/readyz`. */
 export function readinessHandler(_request: http.IncomingMessage, response: http.ServerResponse): void {
-  const ready = engine().ready;
-  response.writeHead(ready ? 200 : 503, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
-  response.end(ready ? 'ready\n' : 'shutting down\n');
+  const e = engine();
+  void e.readiness.evaluate(!e.ready).then((report) => {
+    response.writeHead(report.ready ? 200 : 503, { 'content-type': 'text/plain; charset=utf-8', 'cache-control': 'no-store' });
+    response.end(readinessBody(report));
+  });
 }
 
 /** Starts the shutdown sequence now (or joins the running one); resolves when the drain is over. */

@@ -4,6 +4,7 @@
  * log-destination.ts): a full stderr pipe must never block the exit, so the flush step waits for
  * them with a deadline instead.
  */
+import os from 'node:os';
 import type { Logger } from 'pino';
 import { settleWithin } from './deadline.js';
 import { FdWriter } from './log-destination.js';
@@ -34,7 +35,7 @@ export function log(): Logger {
   const pino = require('pino') as typeof import('pino');
   destination = new FdWriter(2);
   logger = pino.default(
-    { name: 'graceful-otel', level, base: { pid: process.pid }, mixin: () => safeContext() },
+    { name: 'graceful-otel', level, base: { pid: process.pid, hostname: os.hostname() }, mixin: () => safeContext() },
     destination,
   );
   return logger;

@@ -5,6 +5,7 @@
  * {@link Telemetry} object; the final flush runs its {@link FlushStep}s in the stated
  * {@link FLUSH_STAGES} order.
  */
+import type { WorkerExit } from './cluster.js';
 import type { CancelledRequest } from './discovery.js';
 import type { ForcedKind, Phase, ServerSnapshot, ShutdownTrigger } from './types.js';
 
@@ -60,6 +61,10 @@ export interface ShutdownSummary {
   /** Why the remaining waits were skipped: a second SIGINT or a `process.exit()` during the sequence. */
   cutShort: string | undefined;
   exitCode: number | undefined;
+  /** The error, when a crash started the shutdown. */
+  crash?: { type: string; message: string; stack: string };
+  /** In a cluster primary: how each worker ended. */
+  workers?: WorkerExit[];
 }
 
 type DeepReadonly<T> = T extends (infer U)[]

@@ -1,17 +1,29 @@
 /**
- * The zero-code preload: `node --import graceful-otel/register app.js` (or `-r`). It only wires:
- * nothing is loaded or run in worker threads (pino transports live there; a `-r` preload runs in
- * every worker), and an invalid configuration stops the process before the app can serve.
+ * The zero-code preload: `node --import graceful-otel/register app.js` (or `-r`, or in
+ * `NODE_OPTIONS`). It only wires: nothing is loaded or run in worker threads (pino transports live
+ * there; a `-r` preload runs in every worker), and nothing is installed until the process serves
+ * (activation.ts). An invalid configuration then stops the process before its server binds.
  */
 import { writeSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 
 if (isMainThread) {
+  // conn: Fastify instances are created before the app listens, so before activation.
+  (require('./frameworks.js') as typeof import('./frameworks.js')).collectFrameworks();
   // Required here rather than imported at the top, so a worker loads nothing of the package.
-  const { start, ConfigError } = require('./index.js') as typeof import('./index.js');
-  const { EXIT_CONFIG } = require('./engine.js') as typeof import('./engine.js');
+  const { activateWhenServing } = require('./activation.js') as typeof import('./activation.js');
+  activateWhenServing((server) => (require('./discovery.js') as typeof import('./discovery.js')).isHttpServer(server), {
+    server: () => activate('server'),
+    clusterPrimary: () => activate('cluster-primary'),
+  });
+}
+
+function activate(role: 'server' | 'cluster-primary'): void {
+  const { getEngine, EXIT_CONFIG } = require('./engine.js') as typeof import('./engine.js');
+  const { ConfigError } = require('./config.js') as typeof import('./config.js');
+  const { createTelemetry } = require('./telemetry/index.js') as typeof import('./telemetry/index.js');
   try {
-    void start();
+    void getEngine(createTelemetry).start({}, role);
   } catch (error) {
     if (!(error instanceof ConfigError)) throw error;
     writeSync(2, `${error.message}\n`);

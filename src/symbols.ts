@@ -10,5 +10,9 @@ export const kTracked = Symbol('graceful-otel.tracked');
 export const kIgnored = Symbol('graceful-otel.ignored');
 /** On a socket: start of its current request, ms modulo 2^30 so it stays a small integer. */
 export const kRequestStart = Symbol('graceful-otel.requestStart');
+/** On a socket: when it last became idle (accepted, or its last response done), same clock as kRequestStart. */
+export const kIdleSince = Symbol('graceful-otel.idleSince');
+/** On the raw socket under an https connection: its TLS handshake completed (the TLS socket is watched). */
+export const kSecured = Symbol('graceful-otel.secured');
 /** On globalThis: the process's one engine. */
 export const kEngine = Symbol.for('graceful-otel.engine.v1');

@@ -8,17 +8,17 @@ export type Duration = number | string;
  * given here wins over the variable, which wins over the default.
  */
 export interface GracefulOptions {
-  /** Signal-to-exit budget, the platform's grace period. `GRACEFUL_OTEL_GRACE_PERIOD`, default `30s`. */
+  /** Signal-to-exit budget, the platform's grace period (at least `1s`; a bare number is milliseconds). `GRACEFUL_OTEL_GRACE_PERIOD`, default `30s`. */
   gracePeriod?: Duration;
-  /** Kept free at the end of the budget so the exit lands before SIGKILL. `GRACEFUL_OTEL_SAFETY_MARGIN`, default `1s`. */
+  /** Kept free at the end of the budget so the exit lands before SIGKILL. `GRACEFUL_OTEL_SAFETY_MARGIN`, default a tenth of the grace period, at most `1s`. */
   safetyMargin?: Duration;
   /** Time to keep serving (with `Connection: close`) while the load balancer deregisters the instance. `GRACEFUL_OTEL_DRAIN_DELAY`, default `5s` on Kubernetes, else `0`. */
   drainDelay?: Duration;
-  /** Longest wait for in-flight requests and open sockets. `GRACEFUL_OTEL_DRAIN_TIMEOUT`, default: what the budget leaves. */
+  /** Longest wait for in-flight requests and open sockets. `GRACEFUL_OTEL_DRAIN_TIMEOUT`, default: what the budget leaves, worked out at shutdown (the hooks budget is held back only when a hook is registered). */
   drainTimeout?: Duration;
-  /** Budget of all cleanup hooks together; a hook without a timeout gets a fair share of what is left; `0` turns hooks off. `GRACEFUL_OTEL_HOOKS_TIMEOUT`, default `5s`. */
+  /** Budget of all cleanup hooks together; a hook without a timeout gets a fair share of what is left; `0` turns hooks off. `GRACEFUL_OTEL_HOOKS_TIMEOUT`, default a fifth of the grace period, at most `5s`. */
   hooksTimeout?: Duration;
-  /** Budget of the final telemetry flush. `GRACEFUL_OTEL_FLUSH_TIMEOUT`, default `3s`. */
+  /** Budget of the final telemetry flush. `GRACEFUL_OTEL_FLUSH_TIMEOUT`, default a fifth of the grace period, at most `3s`. */
   flushTimeout?: Duration;
   /** Signals that start the shutdown. `GRACEFUL_OTEL_SIGNALS`, default `SIGTERM,SIGINT`; `none` for preStop/API only. */
   signals?: NodeJS.Signals[] | string;
@@ -36,6 +36,32 @@ export interface GracefulOptions {
   pushgatewayUrl?: string;
   /** Keep `/metrics` up after the drain until one more scrape arrives, at most this long. `GRACEFUL_OTEL_METRICS_LINGER`, default `0` (off). */
   metricsLinger?: Duration;
+  /**
+   * At stop-intake, send WebSocket clients a close frame with code 1001 (going away) and end
+   * Server-Sent Events streams. `GRACEFUL_OTEL_GOING_AWAY`, default `on`; turn it off for apps
+   * that close their own.
+   */
+  goingAway?: boolean | 'on' | 'off';
+}
+
+/** Options of a readiness check added with {@link addReadinessCheck}. */
+export interface ReadinessCheckOptions {
+  /** Longest the check may take; a check still running then counts as failed. Default `1s`. */
+  timeout?: Duration;
+}
+
+/**
+ * A readiness check: resolves (or returns) when ready; throws, rejects or returns `false` when not.
+ * The signal aborts at the check's timeout.
+ */
+export type ReadinessCheck = (signal: AbortSignal) => unknown;
+
+/** One line of the `/readyz` answer. */
+export interface ReadinessResult {
+  name: string;
+  ok: boolean;
+  /** Why it is not ready: the error, `timeout`, or the hold's reason. */
+  detail?: string;
 }
 
 /** Options of a cleanup hook registered with {@link onShutdown}. */
@@ -55,8 +81,11 @@ export type ShutdownHook = (signal: AbortSignal) => unknown;
 /** The phases of the sequence, as reported by metrics and spans. */
 export type Phase = 'serving' | 'delay' | 'drain' | 'hooks' | 'flush';
 
-/** What started the shutdown. */
-export type ShutdownTrigger = NodeJS.Signals | 'prestop' | 'api';
+/**
+ * What started the shutdown: a signal, the health server's `/prestop`, the API's `shutdown()`, or
+ * a crash (an uncaught exception or unhandled rejection with no handler of the app's).
+ */
+export type ShutdownTrigger = NodeJS.Signals | 'prestop' | 'api' | 'uncaughtException' | 'unhandledRejection';
 
 /** Kinds of work cut at a deadline. */
 export type ForcedKind = 'request' | 'connection' | 'hook' | 'work';

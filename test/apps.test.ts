@@ -5,7 +5,7 @@
  */
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { EXAMPLES, FIXTURES, get, keepAliveLoad, sleep, startApp, stopAll } from './helpers/app.js';
+import { EXAMPLES, FIXTURES, get, keepAliveLoad, startApp, stopAll } from './helpers/app.js';
 
 afterEach(stopAll);
 
@@ -18,8 +18,20 @@ describe('example apps under keep-alive load', () => {
       env: { GRACEFUL_OTEL_GRACE_PERIOD: '20s', GRACEFUL_OTEL_DRAIN_DELAY: '300ms' },
     });
     const stop = new AbortController();
-    const load = keepAliveLoad(app.port, { concurrency: 8, path: '/?delay=20', stop: stop.signal, maxMs: 10_000 });
-    await sleep(400);
+    let answered200 = 0;
+    let flowing: () => void = () => {};
+    const loadFlowing = new Promise<void>((resolve) => (flowing = resolve));
+    const load = keepAliveLoad(app.port, {
+      concurrency: 8,
+      path: '/?delay=20',
+      stop: stop.signal,
+      maxMs: 10_000,
+      onResult: (result) => {
+        if (result.status === 200 && ++answered200 >= 40) flowing();
+      },
+    });
+    // SIGTERM lands under load: once the 8 keep-alive connections have served 40 requests.
+    await Promise.race([loadFlowing, load.then(() => Promise.reject(new Error('the load ended before 40 requests were answered')))]);
     app.signal('SIGTERM');
     const exit = await app.exited;
     stop.abort();

@@ -4,7 +4,7 @@
  */
 import path from 'node:path';
 import { afterEach, describe, expect, it } from 'vitest';
-import { ConfigError, resolveConfig, unknownVariables } from '../src/config.js';
+import { ConfigError, drainTimeoutFor, resolveConfig, unknownVariables } from '../src/config.js';
 import { parseDuration } from '../src/duration.js';
 import { EXAMPLES, startApp, stopAll } from './helpers/app.js';
 
@@ -27,14 +27,54 @@ describe('resolveConfig', () => {
   it('defaults: 30 s grace, no delay off Kubernetes, drain timeout is what the budget leaves', () => {
     const config = resolveConfig({}, {});
     expect(config).toMatchObject({ gracePeriodMs: 30_000, drainDelayMs: 0, hooksTimeoutMs: 5000, flushTimeoutMs: 3000, safetyMarginMs: 1000 });
-    expect(config.drainTimeoutMs).toBe(30_000 - 1000 - 5000 - 3000);
+    // No time is held back for hooks unless one is registered when the shutdown starts.
+    expect(drainTimeoutFor(config, false)).toBe(30_000 - 1000 - 3000);
+    expect(drainTimeoutFor(config, true)).toBe(30_000 - 1000 - 5000 - 3000);
     expect(config.signals).toEqual(['SIGTERM', 'SIGINT']);
   });
 
   it('defaults the delay to 5 s on Kubernetes', () => {
     const config = resolveConfig({}, { KUBERNETES_SERVICE_HOST: '10.0.0.1' });
     expect(config.drainDelayMs).toBe(5000);
-    expect(config.drainTimeoutMs).toBe(30_000 - 1000 - 5000 - 5000 - 3000);
+    expect(drainTimeoutFor(config, false)).toBe(30_000 - 1000 - 5000 - 3000);
+    expect(drainTimeoutFor(config, true)).toBe(30_000 - 1000 - 5000 - 5000 - 3000);
+  });
+
+  // The README's platform table: grace period, then the drain with no hook and with hooks.
+  it.each([
+    ['Kubernetes', '30s', { KUBERNETES_SERVICE_HOST: '10.0.0.1' }, 21_000, 16_000],
+    ['Docker', '10s', {}, 7000, 5000],
+    ['Cloud Run', '10s', {}, 7000, 5000],
+    ['ECS', '30s', {}, 26_000, 21_000],
+    ['systemd', '90s', {}, 86_000, 81_000],
+    ['Fly.io', '5s', {}, 3500, 2500],
+    ['Heroku', '30s', {}, 26_000, 21_000],
+    ['PM2', '1600', {}, 1120, 800],
+  ])('%s (%s): reserves scale, the drain gets %d ms with no hook, %d ms with hooks', (_name, grace, env, bare, withHooks) => {
+    const config = resolveConfig({}, { GRACEFUL_OTEL_GRACE_PERIOD: grace, ...env });
+    expect(drainTimeoutFor(config, false)).toBe(bare);
+    expect(drainTimeoutFor(config, true)).toBe(withHooks);
+  });
+
+  it('10s with a 1 s drain delay starts, and still drains 6 s', () => {
+    const config = resolveConfig({}, { GRACEFUL_OTEL_GRACE_PERIOD: '10s', GRACEFUL_OTEL_DRAIN_DELAY: '1s' });
+    expect(drainTimeoutFor(config, false)).toBe(6000);
+  });
+
+  it('refuses a bare number too small to be a grace period in milliseconds, with a hint', () => {
+    const error = catchError(() => resolveConfig({}, { GRACEFUL_OTEL_GRACE_PERIOD: '30' }));
+    expect(error.problems).toEqual([
+      'GRACEFUL_OTEL_GRACE_PERIOD="30" is invalid: expected a duration of at least 1s: a whole number of milliseconds (250) or a number with ms, s or m (250ms, 5s, 1.5s, 1m). A bare number is milliseconds, and 30ms is too short for a grace period: did you mean 30s?',
+    ]);
+    expect(resolveConfig({}, { GRACEFUL_OTEL_GRACE_PERIOD: '30000' }).gracePeriodMs).toBe(30_000);
+    expect(resolveConfig({}, { GRACEFUL_OTEL_GRACE_PERIOD: '500ms' }).gracePeriodMs).toBe(500);
+  });
+
+  it('an explicit hooks budget is counted in full at startup', () => {
+    const error = catchError(() => resolveConfig({}, { GRACEFUL_OTEL_GRACE_PERIOD: '10s', GRACEFUL_OTEL_HOOKS_TIMEOUT: '7s' }));
+    expect(error.problems[0]).toContain('hooks 7s + flush 2s + safety margin 1s');
+    const config = resolveConfig({}, { GRACEFUL_OTEL_GRACE_PERIOD: '10s', GRACEFUL_OTEL_HOOKS_TIMEOUT: '4s' });
+    expect(drainTimeoutFor(config, true)).toBe(3000);
   });
 
   it('options win over variables', () => {
@@ -70,8 +110,9 @@ describe('resolveConfig', () => {
   });
 
   it('refuses a budget that leaves nothing to drain', () => {
-    const error = catchError(() => resolveConfig({}, { GRACEFUL_OTEL_GRACE_PERIOD: '8s', GRACEFUL_OTEL_DRAIN_DELAY: '5s' }));
+    const error = catchError(() => resolveConfig({}, { GRACEFUL_OTEL_GRACE_PERIOD: '6s', GRACEFUL_OTEL_DRAIN_DELAY: '5s' }));
     expect(error.problems[0]).toContain('leaves no time to drain');
+    expect(error.problems[0]).toContain('drain delay 5s + drain timeout (what is left) + hooks 0 (none registered yet) + flush 1.2s + safety margin 600ms');
   });
 
   it('suggests the nearest known name for an unknown GRACEFUL_OTEL_ variable', () => {

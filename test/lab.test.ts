@@ -20,11 +20,22 @@ const DEPLOY_ALERT = 'GracefulOtelDeployGatewayErrors';
 interface Mode {
   id: string;
   requests: { sent: number; failedStatus: number; failedConnection: number };
-  proxy: { gatewayErrors: number };
+  proxy: { gatewayErrors: number; caddy: { gatewayErrors: number }; haproxy: { gatewayErrors: number; byCode: Record<string, number> } };
+  requestsByProxy: { caddy: { sent: number; failedStatus: number; failedConnection: number }; haproxy: { sent: number; failedStatus: number; failedConnection: number } };
   alerts: string[];
   exitCodes: number[];
   peakGatewayErrorRatio?: number;
-  timeline: { instances: { pid: number; teardown: boolean; summary?: { exit_code: number } }[] };
+  timeline: {
+    instances: {
+      pid: number;
+      teardown: boolean;
+      deletedAt?: number;
+      sigtermAt?: number;
+      preStopEndedAt?: number;
+      preStopExit?: number;
+      summary?: { exit_code: number; trigger?: string };
+    }[];
+  };
 }
 interface Report {
   modes: Mode[];
@@ -158,17 +169,18 @@ describe('rollout lab', () => {
     const run = await done;
     expect(run.code).toBe(69);
     expect(run.stderr).toMatch(/`caddy`.*Debian package "caddy"/);
+    expect(run.stderr).toMatch(/`haproxy`.*Debian package "haproxy"/);
     expect(run.stderr).toMatch(/`prometheus`.*Debian package "prometheus"/);
-    expect(run.stderr).toContain('apt-get install --no-install-recommends caddy prometheus');
+    expect(run.stderr).toContain('apt-get install --no-install-recommends caddy haproxy prometheus');
   });
 
   it('an interrupted run leaves no process and no temp dir behind', async () => {
     const lab = startLab(['--short', '--modes', 'none', '--out', outDir()]);
     const [, tmp] = await lab.waitForStderr(/temp dir (\S+)/, 20_000);
-    // Caddy, Prometheus and three instances are running once the load starts.
+    // Caddy, HAProxy, Prometheus and three instances are running once the load starts.
     await lab.waitForStderr(/\[none\] load:/, 60_000);
     const children = childrenOf(lab.child.pid as number);
-    expect(children.length).toBeGreaterThanOrEqual(5);
+    expect(children.length).toBeGreaterThanOrEqual(6);
     lab.child.kill('SIGINT');
     const run = await lab.done;
     expect(run.code).toBe(130);
@@ -193,6 +205,12 @@ describe('rollout lab', () => {
     // The lab can see the problem...
     expect(none.requests.failedStatus + none.requests.failedConnection).toBeGreaterThan(0);
     expect(none.proxy.gatewayErrors).toBeGreaterThan(0);
+    // Both proxies carried load and saw the damage: Caddy's 502s, HAProxy's 5xx class (after idle
+    // scrapes of 0 requests, which once poisoned the baseline with NaN).
+    expect(none.requestsByProxy.caddy.sent).toBeGreaterThan(0);
+    expect(none.requestsByProxy.haproxy.sent).toBeGreaterThan(0);
+    expect(none.proxy.caddy.gatewayErrors).toBeGreaterThan(0);
+    expect(none.proxy.haproxy.gatewayErrors).toBeGreaterThan(0);
     // ...through the pack's Caddy mapping and its deploy-time alert.
     expect(none.peakGatewayErrorRatio).toBeGreaterThan(0.01);
     expect(none.alerts).toContain(DEPLOY_ALERT);
@@ -202,8 +220,19 @@ describe('rollout lab', () => {
     expect(graceful.requests.failedStatus).toBe(0);
     expect(graceful.requests.failedConnection).toBe(0);
     expect(graceful.proxy.gatewayErrors).toBe(0);
+    expect(graceful.proxy.haproxy.byCode['2xx']).toBeGreaterThan(0);
     expect(graceful.alerts).not.toContain(DEPLOY_ALERT);
     expect(graceful.exitCodes).toEqual([0, 0, 0]);
+    // The kubelet stand-in ran the Deployment's preStop hook (with the preload in NODE_OPTIONS)
+    // before SIGTERM: it returned 0 once the drain was over, and the shutdown began with it. (On a
+    // loaded machine the app may be gone before the hook's own exit is seen: then no SIGTERM.)
+    const stopped = graceful.timeline.instances.filter((i) => i.deletedAt !== undefined && !i.teardown);
+    expect(stopped.length).toBe(3);
+    for (const i of stopped) {
+      expect(i.preStopExit).toBe(0);
+      if (i.sigtermAt !== undefined) expect(i.sigtermAt).toBeGreaterThanOrEqual(i.preStopEndedAt as number);
+      expect(i.summary?.trigger).toBe('prestop');
+    }
 
     // Every dashboard expression parses in Prometheus; the gateway error panels (normalised
     // load-balancer series, code 502) and graceful-otel's own panels have data.

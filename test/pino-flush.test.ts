@@ -1,4 +1,4 @@
-import { describe, it, expect, afterAll } from 'vitest';
+import { describe, it, expect, afterAll, afterEach } from 'vitest';
 import { spawn } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -16,6 +16,7 @@ const { flushAll } = load('../dist/cjs/telemetry/pino/flush-all.js') as { flushA
 const { leaves } = load('../dist/cjs/telemetry/pino/destinations.js') as { leaves: (s: Iterable<object>) => Set<object> };
 /** Flushes these destinations as the flusher does with the ones it found. */
 const flushStreams = (streams: object[], deadline: number) => flushAll(leaves(streams), deadline);
+import { startApp, stopAll } from './helpers/app.js';
 
 // Children write N lines as fast as they can and call process.exit(0) right after
 // (see test/fixtures/pino/emit.mjs); we count the lines that made it out.
@@ -101,6 +102,24 @@ describe('pino-flush: lines written just before exit are all there after exit', 
     expect(r.code).toBe(0);
     for (const out of outputs(kind, r)) expect(out).toEqual(all);
     expect(r.result).toMatchObject({ failed: 0, timedOut: 0 });
+  });
+});
+
+describe('under the preload', () => {
+  afterEach(stopAll);
+
+  it("flushes the app's logger: every line a cleanup hook wrote to a slow plain Writable arrives", async () => {
+    const file = join(dir, 'slow-writable-app.log');
+    const lines = 100;
+    const app = await startApp(fileURLToPath(new URL('./fixtures/pino/slow-writable-app.mjs', import.meta.url)), {
+      env: { LOG_FILE: file, LINES: String(lines) },
+    });
+    app.signal('SIGTERM');
+    const exit = await app.exited;
+    expect(exit.code).toBe(0);
+    expect(exit.ms).toBeLessThan(3000);
+    // ~0.5 s of writing is still queued when the hooks end; pino and the Writable alone would lose it.
+    expect(fileLines(file)).toEqual({ lines, distinct: lines });
   });
 });
 

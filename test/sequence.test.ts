@@ -9,7 +9,7 @@ import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
 import { afterEach, beforeEach, describe, expect, it } from 'vitest';
-import { FIXTURES, ROOT, get, sleep, startApp, stopAll } from './helpers/app.js';
+import { FIXTURES, ROOT, get, startApp, stopAll } from './helpers/app.js';
 
 const APP = path.join(FIXTURES, 'app.mjs');
 let dir: string;
@@ -48,7 +48,8 @@ describe('deadlines', () => {
   });
 
   it('closes an upgraded (WebSocket-style) socket at the deadline and counts it', async () => {
-    const app = await startApp(APP, { env: { GRACEFUL_OTEL_GRACE_PERIOD: '10s', GRACEFUL_OTEL_DRAIN_TIMEOUT: '800ms' } });
+    // GOING_AWAY=off: an app that manages its own upgraded sockets (connections.test.ts has the default).
+    const app = await startApp(APP, { env: { GRACEFUL_OTEL_GRACE_PERIOD: '10s', GRACEFUL_OTEL_DRAIN_TIMEOUT: '800ms', GRACEFUL_OTEL_GOING_AWAY: 'off' } });
     const socket = net.connect(app.port, '127.0.0.1');
     socket.write('GET /ws HTTP/1.1\r\nHost: x\r\nConnection: Upgrade\r\nUpgrade: test\r\n\r\n');
     await new Promise((resolve) => socket.once('data', resolve));
@@ -137,6 +138,36 @@ describe('cleanup hooks', () => {
     expect(app.summary()?.forced).toMatchObject({ hook: 1 });
   });
 
+  it('runs hooks in ascending order, then in registration order, whatever order they were registered in', async () => {
+    const app = await startApp(APP, {
+      env: { NOTES: notesFile, HOOKS: 'late:ok::20,early:ok::-5,plain-a:ok,first:ok::-10,plain-b:ok,plain-c:ok::0' },
+    });
+    app.signal('SIGTERM');
+    const exit = await app.exited;
+    expect(exit.code).toBe(0);
+    const expected = ['first', 'early', 'plain-a', 'plain-b', 'plain-c', 'late'];
+    expect(notes()).toEqual(['shutdownSignal', ...expected.map((name) => `hook ${name} ran`)]);
+    const hooks = app.summary()?.hooks as { name: string; outcome: string }[];
+    expect(hooks.map((h) => [h.name, h.outcome])).toEqual(expected.map((name) => [name, 'ok']));
+  });
+
+  it('a hook that calls process.exit(3): the other hooks are skipped, the flush still runs, the process exits 3', async () => {
+    const app = await startApp(APP, {
+      env: { NOTES: notesFile, HOOKS: 'before:ok,quitter:exit=3,after:ok', GRACEFUL_OTEL_GRACE_PERIOD: '20s' },
+    });
+    app.signal('SIGTERM');
+    const exit = await app.exited;
+    // The README's exit-code table: n when the app called process.exit(n) (n ≠ 0) during the drain or hooks.
+    expect(exit.code).toBe(3);
+    expect(exit.ms).toBeLessThan(3000);
+    expect(notes()).toEqual(['shutdownSignal', 'hook before ran', 'hook quitter calls process.exit(3)']);
+    // The summary line is written during the flush: process.exit() did not skip it.
+    const summary = app.summary();
+    expect(summary?.exit_code).toBe(3);
+    expect(summary?.cut_short).toBe('process.exit(3)');
+    expect((summary?.hooks as { name: string }[]).map((h) => h.name)).toEqual(['before', 'quitter', 'after']);
+  });
+
   it('a hook that hangs past the whole hooks budget cannot push the exit past the grace period', async () => {
     const app = await startApp(APP, {
       env: { HOOKS: 'stuck:hang:1m', GRACEFUL_OTEL_GRACE_PERIOD: '4s', GRACEFUL_OTEL_HOOKS_TIMEOUT: '1s', GRACEFUL_OTEL_FLUSH_TIMEOUT: '1s' },
@@ -158,7 +189,7 @@ describe('readiness, delay and the health server', () => {
     expect(ready.status).toBe(503);
     expect(live.status).toBe(200);
     // During the delay the app still serves new requests, telling clients to close.
-    await sleep(300);
+    await app.waitForEvent('phase.started', undefined, { phase: 'delay' });
     const during = await get(app.port, '/');
     expect(during.status).toBe(200);
     expect(during.connection).toBe('close');
@@ -199,7 +230,7 @@ describe('signals', () => {
     const slow = get(app.port, '/?delay=1200');
     await app.received();
     app.signal('SIGTERM');
-    await sleep(200);
+    await app.waitForEvent('shutdown.started');
     app.child.kill('SIGTERM');
     const [result, exit] = await Promise.all([slow, app.exited]);
     expect(result.status).toBe(200);

@@ -12,6 +12,9 @@ import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
 // @ts-expect-error plain JS module shared with the demo
 import { startOtlpReceiver } from '../examples/lib/otlp-receiver.mjs';
+// @ts-expect-error plain JS module shared with the demo
+import { startOtlpGrpcReceiver } from '../examples/lib/otlp-grpc-receiver.mjs';
+import { ATTR, SPAN, SPAN_EVENT, TRACER_NAME } from '../src/telemetry/names.js';
 import { FIXTURES, get, sleep, startApp, stopAll } from './helpers/app.js';
 
 interface Span {
@@ -22,9 +25,11 @@ interface Span {
   scope: string;
   attributes: Record<string, unknown>;
   events: { name: string; attributes: Record<string, unknown> }[];
+  resource?: Record<string, unknown>;
 }
 interface Receiver {
   spans: Span[];
+  requests: Record<string, number>;
   url: string;
   close(): Promise<void>;
 }
@@ -90,10 +95,10 @@ describe('the shutdown trace', () => {
       'process.exit.code': 1,
     });
     expect(root?.attributes['graceful.shutdown.drain.duration_ms']).toBeGreaterThan(500);
-    expect(root?.events.map((e) => e.name)).toEqual(['drain started', 'deadline reached']);
+    expect(root?.events.map((e) => e.name)).toEqual([SPAN_EVENT.drainStarted, SPAN_EVENT.deadlineReached]);
     const drain = children.find((s) => s.name === 'graceful.shutdown.drain');
     expect(drain?.events).toEqual([
-      { name: 'request cancelled', attributes: expect.objectContaining({ 'http.request.method': 'GET', 'url.path': '/hang' }) },
+      { name: SPAN_EVENT.requestCancelled, attributes: expect.objectContaining({ 'http.request.method': 'GET', 'url.path': '/hang' }) },
     ]);
     // Log lines of the shutdown carry the trace id.
     const started = app.logs().find((l) => l.event === 'shutdown.started');
@@ -131,6 +136,26 @@ describe('the shutdown trace', () => {
     expect(receiver.spans.some((s) => s.name === 'graceful.shutdown')).toBe(true);
   });
 
+  it('never a silent no-op: when the API copy refuses the registered provider, the trace goes through that provider and a warning names both versions', async () => {
+    const app = await startApp(TEST_APP, {
+      nodeArgs: ['--import', path.join(FIXTURES, 'otel-setup.mjs'), '--import', path.join(FIXTURES, 'otel-older-global.mjs')],
+      env: otlpEnv(),
+    });
+    const slow = get(app.port, '/?delay=1000');
+    await app.received();
+    app.signal('SIGTERM');
+    await slow;
+    expect((await app.exited).code).toBe(0);
+    const root = receiver.spans.find((s) => s.name === SPAN.root);
+    expect(root?.scope).toBe(TRACER_NAME);
+    expect(receiver.spans.filter((s) => s.parentSpanId === root?.spanId).map((s) => s.name).sort()).toEqual([`${SPAN.phasePrefix}drain`, `${SPAN.phasePrefix}hooks`]);
+    const warning = app.logs().find((l) => l.event === 'trace.api_mismatch');
+    expect(warning).toMatchObject({ api_loaded: '1.10.0', api_registered: '1.9.1' });
+    expect(String(warning?.msg)).toMatch(/1\.10\.0.*1\.9\.1/);
+    // The log lines still carry the trace id.
+    expect(app.logs().find((l) => l.event === 'shutdown.started')?.trace_id).toBe(root?.traceId);
+  });
+
   it('starts its own SDK when the app has none; OTEL_SDK_DISABLED=true turns it off', async () => {
     const on = await startApp(TEST_APP, { env: otlpEnv() });
     on.signal('SIGTERM');
@@ -143,6 +168,66 @@ describe('the shutdown trace', () => {
     off.signal('SIGTERM');
     expect((await off.exited).code).toBe(0);
     expect(receiver.spans).toHaveLength(0);
+  });
+});
+
+describe('the shutdown trace over each OTLP protocol, exported by graceful-otel on its own', () => {
+  const receivers: Record<string, () => Promise<Receiver>> = {
+    'http/json': startOtlpReceiver,
+    'http/protobuf': startOtlpReceiver,
+    grpc: startOtlpGrpcReceiver,
+  };
+  it.each(Object.keys(receivers))('%s: root and phase spans arrive with a 1 s request in flight; no OpenTelemetry global registered', async (protocol) => {
+    const own = protocol === 'http/json' ? receiver : await receivers[protocol]();
+    const notes = path.join(dir, 'notes');
+    try {
+      const app = await startApp(TEST_APP, {
+        nodeArgs: ['--import', path.join(FIXTURES, 'otel-global-probe.mjs')],
+        env: { ...otlpEnv(), OTEL_EXPORTER_OTLP_ENDPOINT: own.url, OTEL_EXPORTER_OTLP_PROTOCOL: protocol, NOTES: notes },
+      });
+      const slow = get(app.port, '/?delay=1000');
+      await app.received();
+      app.signal('SIGTERM');
+      expect((await slow).status).toBe(200);
+      expect((await app.exited).code).toBe(0);
+      const root = own.spans.find((s) => s.name === SPAN.root);
+      expect(root?.scope).toBe(TRACER_NAME);
+      expect(root?.attributes[ATTR.inflightRequests]).toBe(1);
+      expect(root?.resource?.['service.name']).toBe('telemetry-test');
+      const children = own.spans.filter((s) => s.parentSpanId === root?.spanId).map((s) => s.name);
+      expect(children.sort()).toEqual([`${SPAN.phasePrefix}drain`, `${SPAN.phasePrefix}hooks`]);
+      const encoding = protocol === 'grpc' ? 'grpc' : protocol === 'http/json' ? 'json' : 'protobuf';
+      expect(own.requests[encoding]).toBeGreaterThan(0);
+      // Private provider: the app's global OpenTelemetry state stayed empty.
+      expect(readFileSync(notes, 'utf8')).toContain('otel globals: []');
+    } finally {
+      if (own !== receiver) await own.close();
+    }
+  });
+});
+
+describe('log lines of the shutdown', () => {
+  it('carry the host name; a failed hook is logged with its stack; the finish line is a warning when the exit code is not 0', async () => {
+    const app = await startApp(TEST_APP, { env: { HOOKS: 'broken:throw' } });
+    app.signal('SIGTERM');
+    const exit = await app.exited;
+    expect(exit.code).toBe(1);
+    const lines = app.logs();
+    expect(lines.length).toBeGreaterThan(3);
+    expect(lines.every((l) => l.hostname === os.hostname())).toBe(true);
+    const hook = lines.find((l) => l.event === 'hook.ended');
+    expect(hook?.error).toBe('Error: hook broken failed on purpose');
+    expect(String(hook?.stack)).toMatch(/failed on purpose\n\s+at /);
+    const summary = lines.find((l) => l.event === 'shutdown.summary');
+    expect(summary?.exit_code).toBe(1);
+    expect(summary?.level).toBe(40); // pino's warn
+  });
+
+  it('the finish line is at info level when the exit code is 0', async () => {
+    const app = await startApp(TEST_APP);
+    app.signal('SIGTERM');
+    expect((await app.exited).code).toBe(0);
+    expect(app.logs().find((l) => l.event === 'shutdown.summary')?.level).toBe(30);
   });
 });
 
@@ -225,7 +310,9 @@ describe('metrics', () => {
       env: { ...otlpEnv(), GRACEFUL_OTEL_HEALTH_PORT: '0', GRACEFUL_OTEL_METRICS_LINGER: '10s', GRACEFUL_OTEL_GRACE_PERIOD: '20s' },
     });
     app.signal('SIGTERM');
-    await app.waitForEvent('phase.ended');
+    // The drain and hooks are over; the flush phase waits for one more scrape before it goes on...
+    await app.waitForEvent('phase.started', undefined, { phase: 'flush' });
+    // ...and nothing but that scrape ends the wait: 300 ms on, the process is still there.
     await sleep(300);
     expect(app.child.exitCode).toBeNull(); // still lingering
     const scrape = await getWithAccept(app.healthPort, 'application/openmetrics-text; version=1.0.0');
@@ -233,7 +320,7 @@ describe('metrics', () => {
     expect(scrape).toContain('graceful_shutdown_exit_code 0');
     expect(scrape).toMatch(/graceful_shutdown_started_timestamp_seconds\{signal="SIGTERM"\} \d+/);
     expect(scrape).toContain('graceful_shutdown_phase{phase="flush"} 1');
-    const exemplar = /graceful_shutdown_drain_duration_seconds_bucket\{[^}]*outcome="clean"[^}]*\} 1 # \{traceId="([0-9a-f]{32})"/.exec(scrape);
+    const exemplar = /graceful_shutdown_drain_duration_seconds_bucket\{[^}]*outcome="clean"[^}]*\} 1 # \{trace_id="([0-9a-f]{32})"/.exec(scrape);
     expect(exemplar).not.toBeNull();
     const exit = await app.exited;
     expect(exit.code).toBe(0);

@@ -3,8 +3,13 @@
 // announcement on stdout. Peers wrap this server the way their READMEs say; nothing else differs.
 //   /               hello world (the route under load)
 //   /hold?until=ms  answers at the wall time `until` (Date.now() epoch ms): an in-flight request
-//   /stats          this process's CPU time (µs), RSS, peak RSS and held-request count, as JSON
+//   /stats          this process's CPU time (µs), RSS, peak RSS and held-request count, as JSON;
+//                   with BENCH_ELD=1, also the longest event-loop stall in the first 2 s after listening
 const http = require('node:http');
+const { monitorEventLoopDelay } = require('node:perf_hooks');
+
+const STALL_WINDOW_MS = 2000;
+let stallMaxMs = null;
 
 const BODY = 'hello world\n';
 const HEADERS = { 'content-type': 'text/plain', 'content-length': String(BODY.length) };
@@ -31,6 +36,7 @@ function stats(_request, response) {
     rss: process.memoryUsage.rss(),
     maxRssKb: process.resourceUsage().maxRSS,
     held,
+    stallMaxMs,
   });
   response.writeHead(200, { 'content-type': 'application/json', connection: 'close' });
   response.end(body);
@@ -52,10 +58,21 @@ function createServer(wrap = (h) => h) {
 /** Listens on a free loopback port and announces it as one JSON line on stdout. */
 function listen(server, onListening = () => {}) {
   server.listen(0, '127.0.0.1', () => {
+    if (process.env.BENCH_ELD) watchStalls();
     onListening();
     process.stdout.write(`${JSON.stringify({ port: server.address().port })}\n`);
   });
   return server;
+}
+
+/** The longest event-loop delay (ms) in the window after listening, sampled every 1 ms. */
+function watchStalls() {
+  const histogram = monitorEventLoopDelay({ resolution: 1 });
+  histogram.enable();
+  setTimeout(() => {
+    histogram.disable();
+    stallMaxMs = histogram.max / 1e6;
+  }, STALL_WINDOW_MS);
 }
 
 module.exports = { createServer, listen };

@@ -2,6 +2,7 @@
 import { VARIANTS } from './variants.mjs';
 import { fmtSummary, fmtDelta } from './stats.mjs';
 import { checkGoals, socketSlopes } from './goals.mjs';
+import { renderRace } from '../suites/keepalive-race.mjs';
 
 const label = (id) => VARIANTS[id].label;
 const TEXT_COLUMNS = new Set(['Goal', 'Measured (median)', 'Met', 'Variant', 'Preload', 'Baseline', 'Notes']);
@@ -14,7 +15,7 @@ const table = (head, rows) =>
 const notes = (r) => r.notes?.join('; ') || '';
 
 export function renderReport({ meta, settings, results }) {
-  const { overhead, idle, keepAlive, inflight, startup, evalZero } = results;
+  const { overhead, idle, keepAlive, inflight, startup, evalZero, settled } = results;
   const goals = checkGoals(results);
   const met = goals.filter((g) => g.met).length;
   const largest = keepAlive.at(-1);
@@ -95,6 +96,17 @@ ${table(['Preload', 'wall, ms', 'vs `node -e 0`', 'peak RSS, MB'], evalZero.map(
 RSS growth of the server while ${largest.count.toLocaleString('en')} keep-alive sockets were opened and served (from section 3), per socket.
 
 ${table(['Variant', 'bytes per socket', 'vs floor (drain)'], largest.rows.map((r) => [label(r.id), fmtSummary(r.bytesPerSocket, 0), r.id === 'floorDrain' ? '' : fmtDelta(r.bytesDelta, 0, ' B')]))}
+
+## 7. Settled idle server: memory and event-loop stalls after listening
+
+A fresh server per run (${settings.settled.runs} runs), read once quiet and at least 2.5 s after listening (3.5 s for the
+private provider, which loads 2.5 s after the first listen). RSS is \`process.memoryUsage.rss()\`; the stall is the
+maximum of \`monitorEventLoopDelay\` (1 ms resolution) over the first 2 s after the listen callback.
+
+${table(['Variant', 'RSS, MB', 'vs baseline', 'Baseline', 'longest stall in 2 s after listening, ms'], settled.map((r) => [
+  label(r.id), fmtSummary(r.rssMb, 1), r.id === r.baseline ? '' : fmtDelta(r.rssDelta, 1, ' MB'), label(r.baseline), fmtSummary(r.stallMs, 1),
+]))}
+${renderRace(results.race.rows, results.race.runs)}
 `;
 }
 

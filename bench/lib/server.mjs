@@ -50,7 +50,7 @@ export function startServer(variant, receiverUrl) {
 
 class BenchServer {
   constructor(variant, child, port, exited, stderr) {
-    Object.assign(this, { variant, child, port, exited, stderr });
+    Object.assign(this, { variant, child, port, exited, stderr, announcedAt: performance.now() });
   }
 
   /** The server's own view of itself (CPU µs, RSS, held requests), over a fresh connection. */
@@ -67,8 +67,13 @@ class BenchServer {
     });
   }
 
-  /** Waits until the server is quiet: under 2 ms of CPU per 100 ms (lazy loads done), at most `maxMs`. */
+  /**
+   * Waits until the server is quiet: under 2 ms of CPU per 100 ms (lazy loads done), at most
+   * `maxMs`; and at least until the variant's `settleMs` after it announced its port (graceful-otel
+   * loads a private SDK a while after listening, past the first traffic).
+   */
   async settle(maxMs = 5000) {
+    await sleep(Math.max(0, this.announcedAt + (this.variant.settleMs ?? 0) - performance.now()));
     const deadline = performance.now() + maxMs;
     let last = (await this.stats()).cpuMicros;
     while (performance.now() < deadline) {

@@ -1,7 +1,8 @@
-// A minimal OTLP/HTTP trace receiver (JSON encoding): collects the spans POSTed to /v1/traces.
-// Used by the demo and by the tests; point an app at it with
-//   OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:<port> OTEL_EXPORTER_OTLP_PROTOCOL=http/json
+// A minimal OTLP/HTTP trace receiver (JSON and protobuf encodings): collects the spans POSTed to
+// /v1/traces. Used by the demo and by the tests; point an app at it with
+//   OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:<port> (OTEL_EXPORTER_OTLP_PROTOCOL http/json or http/protobuf)
 import http from 'node:http';
+import { decodeTraceRequest } from './otlp-protobuf.mjs';
 
 /** Flattens an OTLP attribute list into a plain object. */
 export function attributes(list = []) {
@@ -15,34 +16,51 @@ export function attributes(list = []) {
   return out;
 }
 
-/** Starts the receiver on 127.0.0.1 (port 0 picks a free one). */
+/** Appends the spans of an OTLP/JSON-shaped export request to `spans`. */
+export function collectSpans(body, spans) {
+  for (const rs of body.resourceSpans ?? []) {
+    const resource = attributes(rs.resource?.attributes);
+    for (const ss of rs.scopeSpans ?? []) {
+      for (const s of ss.spans ?? []) {
+        spans.push({
+          name: s.name,
+          traceId: s.traceId,
+          spanId: s.spanId,
+          parentSpanId: s.parentSpanId || undefined,
+          scope: ss.scope?.name,
+          startMs: Number(BigInt(s.startTimeUnixNano) / 1_000_000n),
+          endMs: Number(BigInt(s.endTimeUnixNano) / 1_000_000n),
+          attributes: attributes(s.attributes),
+          events: (s.events ?? []).map((e) => ({ name: e.name, attributes: attributes(e.attributes) })),
+          status: s.status?.code ?? 0,
+          resource,
+        });
+      }
+    }
+  }
+}
+
+/**
+ * Starts the receiver on 127.0.0.1 (port 0 picks a free one). It reads both OTLP/HTTP encodings:
+ * JSON and protobuf (by content type); `requests` counts the export requests of each.
+ */
 export async function startOtlpReceiver(port = 0) {
   const spans = [];
+  const requests = { json: 0, protobuf: 0 };
   const server = http.createServer((request, response) => {
     const chunks = [];
     request.on('data', (c) => chunks.push(c));
     request.on('end', () => {
       if (request.method === 'POST' && request.url === '/v1/traces') {
-        const body = JSON.parse(Buffer.concat(chunks).toString('utf8') || '{}');
-        for (const rs of body.resourceSpans ?? []) {
-          const resource = attributes(rs.resource?.attributes);
-          for (const ss of rs.scopeSpans ?? []) {
-            for (const s of ss.spans ?? []) {
-              spans.push({
-                name: s.name,
-                traceId: s.traceId,
-                spanId: s.spanId,
-                parentSpanId: s.parentSpanId || undefined,
-                scope: ss.scope?.name,
-                startMs: Number(BigInt(s.startTimeUnixNano) / 1_000_000n),
-                endMs: Number(BigInt(s.endTimeUnixNano) / 1_000_000n),
-                attributes: attributes(s.attributes),
-                events: (s.events ?? []).map((e) => ({ name: e.name, attributes: attributes(e.attributes) })),
-                status: s.status?.code ?? 0,
-                resource,
-              });
-            }
-          }
+        const body = Buffer.concat(chunks);
+        const protobuf = request.headers['content-type'] === 'application/x-protobuf';
+        requests[protobuf ? 'protobuf' : 'json']++;
+        collectSpans(protobuf ? decodeTraceRequest(body) : JSON.parse(body.toString('utf8') || '{}'), spans);
+        if (protobuf) {
+          // An empty ExportTraceServiceResponse.
+          response.writeHead(200, { 'content-type': 'application/x-protobuf' });
+          response.end();
+          return;
         }
       }
       response.writeHead(200, { 'content-type': 'application/json' });
@@ -52,6 +70,7 @@ export async function startOtlpReceiver(port = 0) {
   await new Promise((resolve) => server.listen(port, '127.0.0.1', resolve));
   return {
     spans,
+    requests,
     port: server.address().port,
     url: `http://127.0.0.1:${server.address().port}`,
     close: () => new Promise((resolve) => server.close(resolve)),

@@ -15,6 +15,7 @@ import { performance } from 'node:perf_hooks';
 import { fileURLToPath } from 'node:url';
 import { parseArgs } from 'node:util';
 import { proxyCounts, startCaddy } from './lib/caddy.mjs';
+import { haproxyCounts, startHaproxy } from './lib/haproxy.mjs';
 import { renderChart } from './lib/chart.mjs';
 import { checkDependencies } from './lib/deps.mjs';
 import { KubeStateMetrics } from './lib/ksm.mjs';
@@ -57,7 +58,7 @@ function options() {
 }
 
 async function runMode(ctx, mode, ports) {
-  const { supervisor, caddy, prometheus, ksm, run } = ctx;
+  const { supervisor, caddy, haproxy, prometheus, ksm, run } = ctx;
   const deployment = new Deployment({
     supervisor,
     mode,
@@ -72,7 +73,10 @@ async function runMode(ctx, mode, ports) {
   const began = performance.now();
   say(`[${mode.id}] starting ${REPLICAS} instances`);
   await deployment.create();
-  const load = startLoad({ port: ports.front, rate: run.rate, requestMs: run.requestMs });
+  await sleep(run.idleS * 1000);
+  // Half the load through each proxy, same instances behind both.
+  const loads = [ports.front, ports.haproxyFront].map((port) => startLoad({ port, rate: run.rate / 2, requestMs: run.requestMs }));
+  const load = { startedAt: loads[0].startedAt, stop: async () => (await Promise.all(loads.map((l) => l.stop()))).flat().sort((a, b) => a.at - b.at), each: loads };
   say(`[${mode.id}] load: ${run.rate} req/s of ${run.requestMs} ms requests over keep-alive for ${run.loadS} s`);
   await sleep(run.warmupS * 1000);
   say(`[${mode.id}] rolling restart`);
@@ -80,9 +84,12 @@ async function runMode(ctx, mode, ports) {
   // Identical load for every mode, but never less than minTailS after the last old instance exited.
   const loadEnds = Math.max(load.startedAt + run.loadS * 1000, deployment.rollout.lastExitAt + run.minTailS * 1000);
   await sleep(Math.max(0, loadEnds - performance.now()));
-  const results = await load.stop();
+  const perProxy = await Promise.all(load.each.map((l) => l.stop()));
+  const results = perProxy.flat().sort((a, b) => a.at - b.at);
   const loadMs = performance.now() - load.startedAt;
-  const proxy = await proxyCounts(caddy.admin, mode.service);
+  const caddyCounts = await proxyCounts(caddy.admin, mode.service);
+  const haproxyCount = await haproxyCounts(haproxy.metrics, mode.service);
+  const proxy = { gatewayErrors: caddyCounts.gatewayErrors + haproxyCount.gatewayErrors, caddy: caddyCounts, haproxy: haproxyCount };
   const [startS, endS] = [unix(began), unix(performance.now())];
   const seen = await observed(prometheus, mode.service, startS, endS, performance.timeOrigin + load.startedAt);
   await deployment.teardown();
@@ -93,6 +100,7 @@ async function runMode(ctx, mode, ports) {
     service: mode.service,
     title: mode.title,
     requests: summarise(results),
+    requestsByProxy: { caddy: summarise(perProxy[0]), haproxy: summarise(perProxy[1]) },
     proxy,
     alerts: seen.alerts,
     peakGatewayErrorRatio: seen.peakGatewayErrorRatio,
@@ -121,28 +129,32 @@ async function main() {
   }
   const supervisor = new Supervisor({ keepTemp: opts.keepTemp });
   supervisor.installExitHandlers();
-  say(`${versions.caddy}; ${versions.prometheus}; node ${process.version}; temp dir ${supervisor.tmp}`);
+  say(`${versions.caddy}; ${versions.haproxy}; ${versions.prometheus}; node ${process.version}; temp dir ${supervisor.tmp}`);
 
-  const [adminPort, promPort, ksmPort, ...rest] = await freePorts(3 + opts.modes.length * (1 + SLOTS * 2));
+  const [adminPort, promPort, ksmPort, haproxyMetricsPort, ...rest] = await freePorts(4 + opts.modes.length * (2 + SLOTS * 2));
   const modePorts = opts.modes.map(() => {
-    const front = rest.shift();
-    return { front, slots: Array.from({ length: SLOTS }, () => ({ app: rest.shift(), health: rest.shift() })) };
+    const [front, haproxyFront] = [rest.shift(), rest.shift()];
+    return { front, haproxyFront, slots: Array.from({ length: SLOTS }, () => ({ app: rest.shift(), health: rest.shift() })) };
   });
 
-  const ruleFiles = generateLabProfile(ROOT, join(supervisor.tmp, 'pack'));
-  const exprs = dashboardExpressions(ROOT);
+  const ruleFiles = await generateLabProfile(ROOT, join(supervisor.tmp, 'pack'));
+  const exprs = await dashboardExpressions(ROOT);
   const ksm = new KubeStateMetrics();
   await ksm.listen(ksmPort);
   const caddy = await startCaddy(supervisor, {
     adminPort,
     deployments: opts.modes.map((m, k) => ({ service: m.service, port: modePorts[k].front, slots: modePorts[k].slots })),
   });
+  const haproxy = await startHaproxy(supervisor, {
+    metricsPort: haproxyMetricsPort,
+    deployments: opts.modes.map((m, k) => ({ service: m.service, port: modePorts[k].haproxyFront, slots: modePorts[k].slots })),
+  });
   const services = opts.modes.map((m) => m.service);
-  const prometheus = await startPrometheus(supervisor, { port: promPort, ruleFiles, caddyAdminPort: adminPort, ksmPort, services });
+  const prometheus = await startPrometheus(supervisor, { port: promPort, ruleFiles, caddyAdminPort: adminPort, haproxyMetricsPort, ksmPort, services });
   say(`Caddy admin http://127.0.0.1:${adminPort}, Prometheus http://127.0.0.1:${promPort}`);
 
   const started = performance.now();
-  const ctx = { supervisor, caddy, prometheus, ksm, run: opts.run };
+  const ctx = { supervisor, caddy, haproxy, prometheus, ksm, run: opts.run };
   // The modes share nothing but the machine (own Caddy server, slots, series): by default they
   // run side by side, on the same time axis.
   const runs = [];
@@ -161,7 +173,7 @@ async function main() {
   };
   mkdirSync(opts.out, { recursive: true });
   const md = `${table(modes)}\n\n${modes.map((m) => `- ${verdict(m)}`).join('\n')}\n\n${expressionsSummary(expressions)}\n`;
-  const caption = `${opts.run.rate} req/s of ${opts.run.requestMs} ms over keep-alive, ${REPLICAS} instances, maxSurge 1; ${versions.caddy}; ${versions.prometheus}; node ${process.version}`;
+  const caption = `${opts.run.rate} req/s of ${opts.run.requestMs} ms over keep-alive, ${REPLICAS} instances, maxSurge 1; ${versions.caddy}; ${versions.haproxy}; ${versions.prometheus}; node ${process.version}`;
   writeFileSync(join(opts.out, 'result.json'), `${JSON.stringify(report, null, 2)}\n`);
   writeFileSync(join(opts.out, 'result.md'), md);
   writeFileSync(join(opts.out, 'result.svg'), renderChart(modes, { caption }));

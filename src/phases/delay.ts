@@ -6,8 +6,9 @@ import { sleep } from '../deadline.js';
 import type { RunContext } from '../run-context.js';
 import { performance } from 'node:perf_hooks';
 
-export async function delay(ctx: RunContext): Promise<void> {
+/** Keeps serving until `delayMs` after the start of the shutdown. */
+export async function delay(ctx: RunContext, delayMs: number): Promise<void> {
   ctx.tracker.closing = true;
   for (const tracked of ctx.tracker.servers) for (const session of tracked.sessions) session.close();
-  await sleep(ctx.startedAt + ctx.config.drainDelayMs - performance.now(), ctx.skipWaits);
+  await sleep(ctx.startedAt + delayMs - performance.now(), ctx.skipWaits);
 }

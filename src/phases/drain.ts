@@ -6,8 +6,10 @@
 import type http from 'node:http';
 import type { Server, Socket } from 'node:net';
 import { performance } from 'node:perf_hooks';
+import { drainTimeoutFor } from '../config.js';
 import { settleWithin } from '../deadline.js';
 import type { RunContext } from '../run-context.js';
+import { stopIntakeTimers } from './stop-intake.js';
 
 /**
  * Destroyed sockets emit `close` a moment later, and the server spans of their requests end then:
@@ -15,7 +17,8 @@ import type { RunContext } from '../run-context.js';
  */
 const MAX_CLOSE_WAIT_MS = 250;
 
-export async function drain(ctx: RunContext): Promise<void> {
+/** @param hooksRegistered whether a cleanup hook is registered: only then is time held back for hooks. */
+export async function drain(ctx: RunContext, hooksRegistered: boolean): Promise<void> {
   const { tracker, work, summary } = ctx;
   const started = performance.now();
   const closedHere = watchCloses(ctx);
@@ -27,8 +30,9 @@ export async function drain(ctx: RunContext): Promise<void> {
     work.onCountDown = check;
     check();
   });
-  const deadline = ctx.startedAt + ctx.config.drainDelayMs + ctx.config.drainTimeoutMs;
+  const deadline = ctx.startedAt + ctx.config.drainDelayMs + drainTimeoutFor(ctx.config, hooksRegistered);
   const drained = await settleWithin(idle, Math.min(deadline, ctx.hardDeadline) - performance.now(), ctx.skipWaits);
+  stopIntakeTimers(ctx);
   summary.drainMs = performance.now() - started;
   if (drained) {
     summary.drainOutcome = 'clean';

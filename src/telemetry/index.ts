@@ -7,7 +7,6 @@
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
-import type * as Api from '@opentelemetry/api';
 import { settleWithin } from '../deadline.js';
 import { log, setLogContext } from '../log.js';
 import type { FlushStep, ShutdownObserver, Telemetry } from '../observer.js';
@@ -17,7 +16,7 @@ import { logObserver, ownLogStep, summaryLineStep } from './logs.js';
 import { otlpEndpoints, probeEndpoint } from './endpoint-probe.js';
 import { createMetrics, type ShutdownMetrics } from './metrics.js';
 import { createPinoFlusher } from './pino/index.js';
-import { ensureSdk, realProviders } from './sdk.js';
+import { decideSdk, realProviders, tracing, type SdkReporter } from './sdk.js';
 import { createSpans, type ShutdownSpans } from './spans.js';
 
 /** The pino flush gives up this long before its step's deadline, to report its own result. */
@@ -57,11 +56,11 @@ export function createTelemetry(engine: EngineView): Telemetry {
     observers: () => observers,
     flushSteps: [providersStep, pushStep, summaryLineStep, pinoStep, ownLogStep],
     prepare() {
-      const sdk = ensureSdk((error) => log().warn({ err: error }, 'could not start the OpenTelemetry SDK; the shutdown trace will not be exported'));
+      const sdk = decideSdk(sdkReporter);
       log().debug({ sdk }, 'OpenTelemetry SDK decided');
       // With no SDK there is no trace to build: skip the span work at shutdown altogether.
       if (sdk === 'app' || sdk === 'graceful-otel') {
-        spans = createSpans(require('@opentelemetry/api') as typeof Api, VERSION);
+        spans = createSpans(() => tracing(sdkReporter, VERSION));
         setLogContext(spans.logContext);
       }
       try {
@@ -76,12 +75,18 @@ export function createTelemetry(engine: EngineView): Telemetry {
   };
 }
 
+const sdkReporter: SdkReporter = {
+  info: (message, fields) => log().info(fields ?? {}, message),
+  warn: (message, fields) => log().warn(fields ?? {}, message),
+};
+
 /** The part of the providers' flush time kept to find out why an export did not finish. */
 const MAX_PROBE_MS = 300;
 
 /**
- * Force-flushes the real tracer, meter and logger providers, in parallel. When they do not finish
- * in time, the OTLP endpoints are probed so the failure says why (refused, reset, no route, no answer).
+ * Force-flushes the real tracer, meter and logger providers (and graceful-otel's own), in parallel.
+ * When they do not finish in time, the OTLP endpoints are probed so the failure says why (refused,
+ * reset, no route, no answer).
  */
 const providersStep: FlushStep = {
   name: 'opentelemetry providers',

@@ -46,7 +46,8 @@ export const summaryLineStep: FlushStep = {
   name: 'summary line',
   stage: 'summary',
   flush(_deadline, s) {
-    log().info(summaryFields(s), 'graceful shutdown finished');
+    // A non-zero exit is worth a look: the finish line says so by its level.
+    log()[s.exitCode === 0 ? 'info' : 'warn'](summaryFields(s), 'graceful shutdown finished');
   },
 };
 

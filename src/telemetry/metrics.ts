@@ -14,6 +14,7 @@ import type * as PromClient from 'prom-client';
 import type { EngineView } from '../run-context.js';
 import type { ShutdownObserver } from '../observer.js';
 import type { ForcedKind, Phase } from '../types.js';
+import { EXEMPLAR, LABEL, METRIC } from './names.js';
 
 type Client = typeof PromClient;
 
@@ -64,30 +65,30 @@ export function createMetrics(engine: EngineView, exemplar: Exemplar, client: Cl
   const gauge = (name: string, help: string, labelNames: string[] = [], collect?: (this: PromClient.Gauge) => void) =>
     new client.Gauge({ name, help, labelNames, registers: all, ...(collect ? { collect } : {}) });
 
-  gauge('graceful_ready', 'Whether the instance is ready for traffic: 1 while serving, 0 from the start of shutdown.', [], function () {
+  gauge(METRIC.ready, 'Whether the instance is ready for traffic: 1 while serving, 0 from the start of shutdown.', [], function () {
     this.set(engine.ready ? 1 : 0);
   });
-  gauge('graceful_http_active_connections', 'Open sockets of each watched HTTP server.', ['server'], function () {
+  gauge(METRIC.activeConnections, 'Open sockets of each watched HTTP server.', [LABEL.server], function () {
     for (const s of tracker.servers) this.set({ server: s.name }, s.connections);
   });
-  gauge('graceful_http_inflight_requests', 'Requests started and not yet finished, per watched HTTP server.', ['server'], function () {
+  gauge(METRIC.inflightRequests, 'Requests started and not yet finished, per watched HTTP server.', [LABEL.server], function () {
     for (const s of tracker.servers) this.set({ server: s.name }, s.inflight);
   });
-  const started = gauge('graceful_shutdown_started_timestamp_seconds', 'Unix time the shutdown began, by what started it.', ['signal']);
-  gauge('graceful_shutdown_phase', 'The current phase of the shutdown sequence: 1 for the current phase, 0 for the others.', ['phase'], function () {
+  const started = gauge(METRIC.shutdownStarted, 'Unix time the shutdown began, by what started it.', [LABEL.signal]);
+  gauge(METRIC.phase, 'The current phase of the shutdown sequence: 1 for the current phase, 0 for the others.', [LABEL.phase], function () {
     for (const phase of PHASES) this.set({ phase }, engine.phase === phase ? 1 : 0);
   });
-  const exitCode = gauge('graceful_shutdown_exit_code', 'The exit code the process is about to exit with.');
-  gauge('graceful_shutdown_grace_period_seconds', 'The configured signal-to-exit budget.', [], function () {
+  const exitCode = gauge(METRIC.exitCode, 'The exit code the process is about to exit with.');
+  gauge(METRIC.gracePeriod, 'The configured signal-to-exit budget.', [], function () {
     this.set((engine.config?.gracePeriodMs ?? 0) / 1000);
   });
 
   const drainHelp = 'Time from the start of the drain to drained (outcome clean) or to the deadline (outcome forced).';
-  const drain = new client.Histogram({ name: 'graceful_shutdown_drain_duration_seconds', help: drainHelp, labelNames: ['outcome'], buckets: DRAIN_BUCKETS, registers: plainRegisters });
-  const drainWithExemplar = new client.Histogram({ name: 'graceful_shutdown_drain_duration_seconds', help: drainHelp, labelNames: ['outcome'], buckets: DRAIN_BUCKETS, registers: omRegisters, enableExemplars: true });
-  const forced = new client.Counter({ name: 'graceful_shutdown_forced_cancellations_total', help: 'Work cut at a deadline, by kind.', labelNames: ['kind'], registers: all });
+  const drain = new client.Histogram({ name: METRIC.drainDuration, help: drainHelp, labelNames: [LABEL.outcome], buckets: DRAIN_BUCKETS, registers: plainRegisters });
+  const drainWithExemplar = new client.Histogram({ name: METRIC.drainDuration, help: drainHelp, labelNames: [LABEL.outcome], buckets: DRAIN_BUCKETS, registers: omRegisters, enableExemplars: true });
+  const forced = new client.Counter({ name: METRIC.forcedCancellations, help: 'Work cut at a deadline, by kind.', labelNames: [LABEL.kind], registers: all });
   for (const kind of FORCED_KINDS) forced.inc({ kind }, 0);
-  const hooks = new client.Histogram({ name: 'graceful_shutdown_hook_duration_seconds', help: 'Duration of each cleanup hook, by outcome.', labelNames: ['hook', 'outcome'], buckets: HOOK_BUCKETS, registers: all });
+  const hooks = new client.Histogram({ name: METRIC.hookDuration, help: 'Duration of each cleanup hook, by outcome.', labelNames: [LABEL.hook, LABEL.outcome], buckets: HOOK_BUCKETS, registers: all });
 
   return {
     observer: {
@@ -99,7 +100,9 @@ export function createMetrics(engine: EngineView, exemplar: Exemplar, client: Cl
         const outcome = summary.drainOutcome === 'clean' ? 'clean' : 'forced';
         const seconds = summary.drainMs / 1000;
         drain.observe({ outcome }, seconds);
-        drainWithExemplar.observe({ labels: { outcome }, value: seconds, exemplarLabels: (exemplar() ?? {}) as never });
+        const ids = exemplar();
+        const exemplarLabels: Record<string, string> = ids === undefined ? {} : { [EXEMPLAR.traceId]: ids.traceId, [EXEMPLAR.spanId]: ids.spanId };
+        drainWithExemplar.observe({ labels: { outcome }, value: seconds, exemplarLabels: exemplarLabels as never });
       },
       deadlineReached(_cancelled, summary) {
         for (const kind of ['request', 'connection', 'work'] as const) {
@@ -111,7 +114,7 @@ export function createMetrics(engine: EngineView, exemplar: Exemplar, client: Cl
         if (result.outcome === 'timeout') forced.inc({ kind: 'hook' });
       },
       exitDecided(summary) {
-        exitCode.set(summary.exitCode ?? -1);
+        if (summary.exitCode !== undefined) exitCode.set(summary.exitCode);
       },
     },
     async expose(asOpenMetrics) {

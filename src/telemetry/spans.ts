@@ -5,8 +5,13 @@
  * serves the process.
  */
 import type * as Api from '@opentelemetry/api';
-import type { ShutdownObserver, ShutdownSummary } from '../observer.js';
+import type { ShutdownObserver, SummaryView } from '../observer.js';
 import type { Phase } from '../types.js';
+import { ATTR, SPAN, SPAN_EVENT } from './names.js';
+import type { Tracing } from './sdk.js';
+
+/** `SpanStatusCode.ERROR` (a const enum value fixed by the OpenTelemetry specification). */
+const SPAN_STATUS_ERROR = 2;
 
 /** At most this many per-request cancellation events on the drain span; the total is an attribute. */
 const MAX_CANCELLATION_EVENTS = 100;
@@ -19,76 +24,90 @@ export interface ShutdownSpans {
   root(): { traceId: string; spanId: string } | undefined;
 }
 
-export function createSpans(api: typeof Api, version: string): ShutdownSpans {
-  const tracer = api.trace.getTracer('graceful-otel', version);
+/**
+ * `resolve` gives the API and tracer when the shutdown starts (the private provider may still be
+ * loading before that); when it gives none, no span is made.
+ */
+export function createSpans(resolve: () => Tracing | undefined): ShutdownSpans {
+  let api: typeof Api | undefined;
+  let tracer: Api.Tracer | undefined;
   let root: Api.Span | undefined;
   let rootContext: Api.Context | undefined;
   const phases = new Map<Phase, Api.Span>();
   const hookSpans = new Map<string, Api.Span>();
   let current: Api.Span | undefined;
 
-  const child = (name: string, attributes: Api.Attributes = {}): Api.Span =>
-    tracer.startSpan(name, { attributes }, rootContext);
+  const child = (name: string, attributes: Api.Attributes = {}): Api.Span | undefined =>
+    tracer?.startSpan(name, { attributes }, rootContext);
 
   // A span of a disabled or absent SDK has all-zero ids: report none rather than zeros.
   const ids = (span: Api.Span | undefined): { traceId: string; spanId: string } | undefined => {
-    if (span === undefined || !api.trace.isSpanContextValid(span.spanContext())) return undefined;
+    if (span === undefined || api?.trace.isSpanContextValid(span.spanContext()) !== true) return undefined;
     const { traceId, spanId } = span.spanContext();
     return { traceId, spanId };
   };
 
   const observer: ShutdownObserver = {
-    shutdownStarted(s: ShutdownSummary) {
-      root = tracer.startSpan('graceful.shutdown', {
+    shutdownStarted(s: SummaryView) {
+      const tracing = resolve();
+      if (tracing === undefined) return;
+      ({ api, tracer } = tracing);
+      root = tracer.startSpan(SPAN.root, {
         root: true,
         startTime: s.startedAtMs,
         attributes: {
-          'graceful.shutdown.trigger': s.trigger,
-          'graceful.shutdown.connections': s.connectionsAtStart,
-          'graceful.shutdown.inflight_requests': s.inflightAtStart,
-          'graceful.shutdown.work': s.workAtStart,
-          'graceful.shutdown.servers': s.servers.map((x) => x.name),
+          [ATTR.trigger]: s.trigger,
+          [ATTR.connections]: s.connectionsAtStart,
+          [ATTR.inflightRequests]: s.inflightAtStart,
+          [ATTR.work]: s.workAtStart,
+          [ATTR.servers]: s.servers.map((x) => x.name),
         },
       });
       rootContext = api.trace.setSpan(api.context.active(), root);
       current = root;
+      if (s.crash !== undefined) {
+        root.recordException({ name: s.crash.type, message: s.crash.message, stack: s.crash.stack });
+        root.setStatus({ code: api.SpanStatusCode.ERROR, message: `${s.trigger}: ${s.crash.message}` });
+      }
     },
     phaseStarted(phase) {
       if (phase === 'flush' || root === undefined) return;
-      const span = child(`graceful.shutdown.${phase}`, { 'graceful.shutdown.phase': phase });
+      const span = child(`${SPAN.phasePrefix}${phase}`, { [ATTR.phase]: phase });
+      if (span === undefined) return;
       phases.set(phase, span);
       current = span;
     },
     drainStarted(s) {
-      root?.addEvent('drain started', { connections: s.connectionsAtStart, inflight_requests: s.inflightAtStart });
+      root?.addEvent(SPAN_EVENT.drainStarted, { [ATTR.connections]: s.connectionsAtStart, [ATTR.inflightRequests]: s.inflightAtStart });
     },
     deadlineReached(cancelled, s) {
-      root?.addEvent('deadline reached', {
-        'forced.request': s.forced.request,
-        'forced.connection': s.forced.connection,
-        'forced.work': s.forced.work,
+      root?.addEvent(SPAN_EVENT.deadlineReached, {
+        [ATTR.forcedRequest]: s.forced.request,
+        [ATTR.forcedConnection]: s.forced.connection,
+        [ATTR.forcedWork]: s.forced.work,
       });
       const drain = phases.get('drain');
       for (const request of cancelled.slice(0, MAX_CANCELLATION_EVENTS)) {
-        drain?.addEvent('request cancelled', {
-          'http.request.method': request.method,
-          'url.path': request.path,
-          'graceful.request.age_ms': Math.round(request.ageMs),
-          'graceful.server': request.server,
+        drain?.addEvent(SPAN_EVENT.requestCancelled, {
+          [ATTR.httpMethod]: request.method,
+          [ATTR.urlPath]: request.path,
+          [ATTR.requestAgeMs]: Math.round(request.ageMs),
+          [ATTR.server]: request.server,
         });
       }
-      drain?.setAttribute('graceful.shutdown.cancelled_requests', cancelled.length);
+      drain?.setAttribute(ATTR.cancelledRequests, cancelled.length);
     },
     hookStarted(name) {
-      const span = child('graceful.shutdown.hook', { 'graceful.hook.name': name });
+      const span = child(SPAN.hook, { [ATTR.hookName]: name });
+      if (span === undefined) return;
       hookSpans.set(name, span);
       current = span;
     },
     hookEnded(result) {
       const span = hookSpans.get(result.name);
       if (span === undefined) return;
-      span.setAttribute('graceful.hook.outcome', result.outcome);
-      if (result.outcome !== 'ok') span.setStatus({ code: api.SpanStatusCode.ERROR, message: result.error ?? result.outcome });
+      span.setAttribute(ATTR.hookOutcome, result.outcome);
+      if (result.outcome !== 'ok') span.setStatus({ code: SPAN_STATUS_ERROR, message: result.error ?? result.outcome });
       span.end();
       hookSpans.delete(result.name);
       current = phases.get('hooks') ?? root;
@@ -97,8 +116,8 @@ export function createSpans(api: typeof Api, version: string): ShutdownSpans {
       const span = phases.get(phase);
       if (span === undefined) return;
       if (phase === 'drain') {
-        span.setAttribute('graceful.drain.outcome', s.drainOutcome ?? 'unknown');
-        if (s.drainOutcome !== 'clean') span.setStatus({ code: api.SpanStatusCode.ERROR, message: `drain ${s.drainOutcome}` });
+        if (s.drainOutcome !== undefined) span.setAttribute(ATTR.drainOutcome, s.drainOutcome);
+        if (s.drainOutcome !== 'clean') span.setStatus({ code: SPAN_STATUS_ERROR, message: `drain ${s.drainOutcome}` });
       }
       span.end();
       phases.delete(phase);
@@ -107,18 +126,19 @@ export function createSpans(api: typeof Api, version: string): ShutdownSpans {
     exitDecided(s) {
       if (root === undefined) return;
       const failures = s.hooks.filter((h) => h.outcome !== 'ok').length;
+      // Attributes of values not known are left out (no sentinels).
       root.setAttributes({
-        'process.exit.code': s.exitCode ?? -1,
-        'graceful.shutdown.forced.request': s.forced.request,
-        'graceful.shutdown.forced.connection': s.forced.connection,
-        'graceful.shutdown.forced.hook': s.forced.hook,
-        'graceful.shutdown.forced.work': s.forced.work,
-        'graceful.shutdown.hook_failures': failures,
-        'graceful.shutdown.drain.outcome': s.drainOutcome ?? 'unknown',
-        ...(s.drainMs !== undefined ? { 'graceful.shutdown.drain.duration_ms': Math.round(s.drainMs) } : {}),
-        ...(s.cutShort !== undefined ? { 'graceful.shutdown.cut_short': s.cutShort } : {}),
+        ...(s.exitCode !== undefined ? { [ATTR.exitCode]: s.exitCode } : {}),
+        [ATTR.forcedRequest]: s.forced.request,
+        [ATTR.forcedConnection]: s.forced.connection,
+        [ATTR.forcedHook]: s.forced.hook,
+        [ATTR.forcedWork]: s.forced.work,
+        [ATTR.hookFailures]: failures,
+        ...(s.drainOutcome !== undefined ? { [ATTR.drainOutcome]: s.drainOutcome } : {}),
+        ...(s.drainMs !== undefined ? { [ATTR.drainDurationMs]: Math.round(s.drainMs) } : {}),
+        ...(s.cutShort !== undefined ? { [ATTR.cutShort]: s.cutShort } : {}),
       });
-      if (s.exitCode !== 0) root.setStatus({ code: api.SpanStatusCode.ERROR, message: `exit code ${s.exitCode}` });
+      if (s.exitCode !== 0) root.setStatus({ code: SPAN_STATUS_ERROR, message: `exit code ${s.exitCode}` });
       // Ends before the flush (and before adopted listeners such as sdk.shutdown()) so it is exported.
       root.end();
     },

@@ -4,6 +4,7 @@
  */
 import { spawn, type ChildProcess } from 'node:child_process';
 import http from 'node:http';
+import net from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { performance } from 'node:perf_hooks';
@@ -62,10 +63,12 @@ export class App {
     child.stdout?.on('data', onLines(this.stdout));
     child.stderr?.on('data', onLines(this.stderr));
     this.exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
+      let exitedAt = 0;
+      child.once('exit', () => (exitedAt = performance.now()));
+      // 'close' comes once the process exited and its pipes are drained: every line has been read.
+      child.once('close', (code, signal) => {
         const from = this.signalledAt ?? this.spawnedAt;
-        // Let the pipes finish before anyone reads the output.
-        setTimeout(() => resolve({ code, signal, ms: performance.now() - from }), 50);
+        resolve({ code, signal, ms: (exitedAt || performance.now()) - from });
       });
     });
   }
@@ -121,9 +124,18 @@ export class App {
     return this.waitFor((line) => line.includes('"msg":"received"') && ++seen >= count, 15_000, `${count} requests to arrive`);
   }
 
-  /** Waits for a graceful-otel log event. */
-  async waitForEvent(event: string, ms?: number): Promise<LogLine> {
-    const line = await this.waitFor((l) => l.includes(`"event":"${event}"`), ms, `event ${event}`);
+  /** Waits for a graceful-otel log event, optionally one whose fields match `where` (e.g. `{ phase: 'delay' }`). */
+  async waitForEvent(event: string, ms?: number, where: Record<string, unknown> = {}): Promise<LogLine> {
+    const matches = (line: string): boolean => {
+      if (!line.includes(`"event":"${event}"`)) return false;
+      try {
+        const parsed = JSON.parse(line) as Record<string, unknown>;
+        return Object.entries(where).every(([key, value]) => parsed[key] === value);
+      } catch {
+        return false;
+      }
+    };
+    const line = await this.waitFor(matches, ms, `event ${event} ${JSON.stringify(where)}`);
     return JSON.parse(line) as LogLine;
   }
 
@@ -225,9 +237,19 @@ export interface LoadReport {
  */
 export async function keepAliveLoad(
   port: number,
-  options: { concurrency: number; path?: string; stop: AbortSignal; maxRequests?: number; maxMs?: number },
+  options: {
+    concurrency: number;
+    path?: string;
+    stop: AbortSignal;
+    maxRequests?: number;
+    maxMs?: number;
+    /** Called with every result as it comes. */
+    onResult?: (result: Result) => void;
+    /** The keep-alive agent to use (default: a new one with `concurrency` sockets). */
+    agent?: http.Agent;
+  },
 ): Promise<Result[]> {
-  const agent = new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
+  const agent = options.agent ?? new http.Agent({ keepAlive: true, maxSockets: options.concurrency });
   const results: Result[] = [];
   const maxRequests = options.maxRequests ?? 50_000;
   const until = performance.now() + (options.maxMs ?? 20_000);
@@ -237,13 +259,49 @@ export async function keepAliveLoad(
       sent++;
       const result = await get(port, options.path ?? '/', agent);
       results.push(result);
+      options.onResult?.(result);
       // A refused connection means the listener is closed: this loop's target is gone.
-      if (result.error === 'ECONNREFUSED') return;
+      if (result.error === 'ECONNREFUSED' || result.error === OUT_OF_ROTATION) return;
     }
   };
   await Promise.all(Array.from({ length: options.concurrency }, loop));
   agent.destroy();
   return results;
+}
+
+/** The error of a connection a {@link LoadBalancerAgent} would not open: nothing was written. */
+export const OUT_OF_ROTATION = 'OUT_OF_ROTATION';
+
+/**
+ * A keep-alive agent that behaves like a load balancer with active health checks: once the
+ * instance's readiness fails it opens no new connection to it, and keeps sending on the ones it
+ * has until the instance closes them.
+ */
+export class LoadBalancerAgent extends http.Agent {
+  inRotation = true;
+  private poller: NodeJS.Timeout | undefined;
+
+  /** Checks `GET /readyz` on `healthPort` every `intervalMs`; takes the instance out at the first 503. */
+  watchReadiness(healthPort: number, intervalMs = 50): void {
+    this.poller = setInterval(() => {
+      void get(healthPort, '/readyz', false, 1000).then((r) => {
+        if (r.status === 503) this.inRotation = false;
+      });
+    }, intervalMs);
+  }
+
+  override createConnection(options: net.NetConnectOpts, callback?: (error: Error | null, socket: net.Socket) => void): net.Socket {
+    if (this.inRotation) return net.createConnection(options);
+    const socket = new net.Socket();
+    process.nextTick(() => socket.destroy(Object.assign(new Error('out of rotation'), { code: OUT_OF_ROTATION })));
+    void callback;
+    return socket;
+  }
+
+  override destroy(): void {
+    clearInterval(this.poller);
+    super.destroy();
+  }
 }
 
 export const sleep = (ms: number): Promise<void> => new Promise((resolve) => setTimeout(resolve, ms));

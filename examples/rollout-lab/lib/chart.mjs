@@ -52,7 +52,7 @@ function panel(mode) {
     window: t.packRolloutWindow ?? [],
     alert: t.deployAlertFiring ?? [],
     ready: t.instances.filter((i) => i.revision > 1).map((i) => i.readyAt),
-    old: t.instances.filter((i) => i.sigtermAt !== undefined && !i.teardown).map((i) => ({ ...i, phasesMs: i.summary?.phases_ms })),
+    old: t.instances.filter((i) => i.deletedAt !== undefined && !i.teardown).map((i) => ({ ...i, stopAt: i.deletedAt, phasesMs: i.summary?.phases_ms })),
   };
 }
 
@@ -97,10 +97,10 @@ export function renderChart(modes, { caption = '' } = {}) {
     for (const at of p.ready) out.push(`<line x1="${f(x(at))}" x2="${f(x(at))}" y1="${top}" y2="${top + 6}" stroke="${COLORS.ready}" stroke-width="2"/>`);
     p.old.forEach((i, lane) => {
       const ly = top + PLOT_H + 8 + lane * LANE_H;
-      out.push(`<line x1="${f(x(i.sigtermAt))}" x2="${f(x(i.sigtermAt))}" y1="${top}" y2="${ly + LANE_H - 2}" stroke="${COLORS.sigterm}" stroke-dasharray="2,2"/>`);
+      out.push(`<line x1="${f(x(i.stopAt))}" x2="${f(x(i.stopAt))}" y1="${top}" y2="${ly + LANE_H - 2}" stroke="${COLORS.sigterm}" stroke-dasharray="2,2"/>`);
       out.push(`<text x="${LEFT - 6}" y="${ly + 8}" text-anchor="end" font-size="9">${esc(i.name)}</text>`);
-      let at = i.sigtermAt;
-      const parts = i.phasesMs ? PHASES.filter((ph) => i.phasesMs[ph] !== undefined).map((ph) => [ph, i.phasesMs[ph]]) : [['stopped', i.exitAt - i.sigtermAt]];
+      let at = i.stopAt;
+      const parts = i.phasesMs ? PHASES.filter((ph) => i.phasesMs[ph] !== undefined).map((ph) => [ph, i.phasesMs[ph]]) : [['stopped', i.exitAt - i.stopAt]];
       for (const [phase, ms] of parts) {
         const w = Math.max(2, x(at + ms) - x(at));
         out.push(`<rect x="${f(x(at))}" y="${ly}" width="${f(w)}" height="${LANE_H - 3}" fill="${COLORS[phase]}"><title>${esc(`${i.name} ${phase} ${Math.round(ms)} ms`)}</title></rect>`);

@@ -1,11 +1,12 @@
-// What the lab needs before it starts anything: Debian's caddy and prometheus on PATH, and the
+// What the lab needs before it starts anything: Debian's caddy, haproxy and prometheus on PATH, and the
 // built package. Everything missing is reported at once, with the command that fixes it.
 import { spawnSync } from 'node:child_process';
 import { existsSync } from 'node:fs';
 import { join } from 'node:path';
 
 const TOOLS = [
-  { command: 'caddy', args: ['version'], pkg: 'caddy', role: 'the reverse proxy' },
+  { command: 'caddy', args: ['version'], pkg: 'caddy', role: 'the first reverse proxy' },
+  { command: 'haproxy', args: ['-v'], pkg: 'haproxy', role: 'the second reverse proxy' },
   { command: 'prometheus', args: ['--version'], pkg: 'prometheus', role: 'rule evaluation and alerts' },
 ];
 

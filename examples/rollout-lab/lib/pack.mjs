@@ -1,29 +1,28 @@
 // The Grafana pack's side of the lab: its lab profile (same config, shorter windows and `for:`)
 // generated into the temp dir, and every dashboard expression evaluated against the lab's
 // Prometheus.
-import { execFileSync } from 'node:child_process';
+import { createRequire } from 'node:module';
 import { join } from 'node:path';
 
-/** Node 22 runs the pack's TypeScript only with the flag; Node 23.6+ strips types by default. */
-const TS_FLAGS = process.features.typescript ? [] : ['--experimental-strip-types', '--no-warnings'];
-
-function generate(root, args) {
-  return execFileSync(process.execPath, [...TS_FLAGS, join(root, 'pack/generate.ts'), ...args], {
-    cwd: root,
-    encoding: 'utf8',
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
+/** `graceful-otel pack` from the build, with the lab's config file (examples/rollout-lab/pack.json). */
+async function generate(root, args) {
+  const { runPackCommand } = createRequire(import.meta.url)(join(root, 'dist/cjs/pack/command.js'));
+  let out = '';
+  let err = '';
+  const code = await runPackCommand(['--config', join(root, 'examples/rollout-lab/pack.json'), ...args], { stdout: (t) => (out += t), stderr: (t) => (err += t) });
+  if (code !== 0) throw new Error(`graceful-otel pack ${args.join(' ')} failed: ${err}`);
+  return out;
 }
 
-/** Writes the lab profile under `dir`; returns the rule files for Prometheus. */
-export function generateLabProfile(root, dir) {
-  generate(root, ['--profile', 'lab', '--out', dir]);
+/** Writes the lab's pack under `dir`; returns the rule files for Prometheus. */
+export async function generateLabProfile(root, dir) {
+  await generate(root, ['--out', dir]);
   return [join(dir, 'rules/graceful-otel.rules.yaml'), join(dir, 'alerts/graceful-otel.alerts.yaml')];
 }
 
-/** The dashboards' expressions with template variables expanded (lab profile). */
-export function dashboardExpressions(root) {
-  return JSON.parse(generate(root, ['--list-exprs', '--profile', 'lab']));
+/** The dashboards' expressions with template variables expanded (lab config). */
+export async function dashboardExpressions(root) {
+  return JSON.parse(await generate(root, ['--list-exprs']));
 }
 
 /**

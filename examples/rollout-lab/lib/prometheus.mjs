@@ -21,7 +21,7 @@ export function writeTargets(path, instances) {
   renameSync(`${path}.tmp`, path);
 }
 
-function config({ tmp, ruleFiles, caddyAdminPort, ksmPort, services }) {
+function config({ tmp, ruleFiles, caddyAdminPort, haproxyMetricsPort, ksmPort, services }) {
   // JSON is valid YAML: no YAML library needed.
   return {
     global: { scrape_interval: PROMETHEUS.scrapeInterval, scrape_timeout: '900ms', evaluation_interval: PROMETHEUS.evaluationInterval },
@@ -32,6 +32,11 @@ function config({ tmp, ruleFiles, caddyAdminPort, ksmPort, services }) {
         // Caddy knows no Kubernetes: these labels give its series a namespace and the pack reads
         // the service from Caddy's `server` label (one server per deployment).
         static_configs: [{ targets: [`${HOST}:${caddyAdminPort}`], labels: { graceful_namespace: NAMESPACE } }],
+      },
+      {
+        // HAProxy's native exporter: the backend (`proxy` label) is named after the service.
+        job_name: 'haproxy',
+        static_configs: [{ targets: [`${HOST}:${haproxyMetricsPort}`], labels: { graceful_namespace: NAMESPACE } }],
       },
       {
         job_name: 'kube-state-metrics',

@@ -17,13 +17,13 @@ const pct = (ratio) => (ratio === undefined ? '–' : `${(ratio * 100).toFixed(1
 
 export function table(modes) {
   const rows = [
-    '| Mode | Requests sent | Failed (status) | Failed (connection) | Gateway errors at the proxy | Peak gateway error ratio (pack rule) | Alerts fired | Exit codes |',
-    '|---|---:|---|---|---:|---:|---|---|',
+    '| Mode | Requests sent | Failed (status) | Failed (connection) | Gateway errors at Caddy | 5xx at HAProxy | Peak gateway error ratio (pack rule) | Alerts fired | Exit codes |',
+    '|---|---:|---|---|---:|---:|---:|---|---|',
   ];
   for (const m of modes) {
     rows.push(
       `| ${m.title} | ${m.requests.sent} | ${counts(m.requests.failedByStatus)} | ${counts(m.requests.connectionErrors)} | ` +
-        `${m.proxy.gatewayErrors} | ${pct(m.peakGatewayErrorRatio)} | ${m.alerts.join(', ') || 'none'} | ${exitCodes(m.exitCodes)} |`,
+        `${m.proxy.caddy.gatewayErrors} | ${m.proxy.haproxy.gatewayErrors} | ${pct(m.peakGatewayErrorRatio)} | ${m.alerts.join(', ') || 'none'} | ${exitCodes(m.exitCodes)} |`,
     );
   }
   return rows.join('\n');

@@ -6,6 +6,7 @@
 import { constants } from 'node:os';
 import { performance } from 'node:perf_hooks';
 import { until } from './net.mjs';
+import { preStopFor } from './prestop.mjs';
 import { writeTargets } from './prometheus.mjs';
 import { SHUTDOWN } from './timings.mjs';
 
@@ -84,22 +85,25 @@ export class Deployment {
       port: i.appPort,
       spawnedAt: rel(i.spawnedAt),
       readyAt: rel(i.readyAt),
+      deletedAt: rel(i.deletedAt),
+      preStopEndedAt: rel(i.preStopEndedAt),
+      preStopExit: i.preStopExit,
       sigtermAt: rel(i.sigtermAt),
       exitAt: rel(i.exitAt),
       exit: i.exit,
       sigkilled: Boolean(i.sigkilled),
       teardown: Boolean(i.teardown),
       // graceful-otel's own account of its shutdown (its last log line).
-      summary: i.summary && { exit_code: i.summary.exit_code, phases_ms: i.summary.phases_ms, forced: i.summary.forced, drain: i.summary.drain },
+      summary: i.summary && { exit_code: i.summary.exit_code, trigger: i.summary.trigger, phases_ms: i.summary.phases_ms, forced: i.summary.forced, drain: i.summary.drain },
     }));
   }
 
   #live() {
-    return this.instances.filter((i) => i.exit === undefined && i.sigtermAt === undefined);
+    return this.instances.filter((i) => i.exit === undefined && i.deletedAt === undefined);
   }
 
   #status({ rolling }) {
-    const running = this.instances.filter((i) => i.exit === undefined && i.sigtermAt === undefined);
+    const running = this.#live();
     this.ksm.set(this.mode.service, {
       spec: this.replicas,
       replicas: running.length,
@@ -126,6 +130,7 @@ export class Deployment {
     Object.assign(instance, { appPort: slot.app, healthPort: slot.health, spawnedAt: performance.now() });
     const env = { HOST: '127.0.0.1', PORT: String(slot.app), LAB_MODE: this.mode.id, ...this.mode.env };
     if (this.mode.metrics) Object.assign(env, { GRACEFUL_OTEL_HEALTH_PORT: String(slot.health), GRACEFUL_OTEL_HEALTH_HOST: '127.0.0.1' });
+    instance.env = env;
     const child = this.supervisor.spawn(instance.name, process.execPath, [...this.mode.nodeArgs, this.script], { env, cwd: this.cwd });
     instance.child = child;
     instance.pid = child.pid;
@@ -145,15 +150,32 @@ export class Deployment {
     return instance;
   }
 
-  /** What the kubelet does to a pod being deleted (no preStop hook here: SIGTERM at once). */
+  /**
+   * What the kubelet does to a pod being deleted: the grace period starts; the preStop hook (if
+   * the mode has one) runs with the container's environment and is waited for; then SIGTERM;
+   * SIGKILL at the end of the grace period.
+   */
   #terminate(instance) {
-    instance.sigtermAt = performance.now();
-    instance.child.kill('SIGTERM');
+    instance.deletedAt = performance.now();
     const kill = setTimeout(() => {
       instance.sigkilled = true;
       instance.child.kill('SIGKILL');
     }, SHUTDOWN.gracePeriod * 1000);
     instance.child.exited.then(() => clearTimeout(kill));
+    const sigterm = () => {
+      if (instance.exit !== undefined) return;
+      instance.sigtermAt = performance.now();
+      instance.child.kill('SIGTERM');
+    };
+    if (this.mode.preStop === undefined) return sigterm();
+    const [command, ...args] = preStopFor(this.mode.preStop, instance.healthPort);
+    const hook = this.supervisor.spawn(`${instance.name}-prestop`, command === 'node' ? process.execPath : command, args, { env: instance.env, cwd: this.cwd });
+    instance.preStop = hook;
+    hook.exited.then((exit) => {
+      instance.preStopExit = exitCode(exit);
+      instance.preStopEndedAt = exit.at;
+      sigterm();
+    });
   }
 
   #publishTargets() {

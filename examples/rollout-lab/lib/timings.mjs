@@ -33,13 +33,14 @@ export const PROXY = { healthInterval: '1s', healthTimeout: '500ms' };
 /** Prometheus: matches the pack's lab profile (1 s evaluations). */
 export const PROMETHEUS = { scrapeInterval: '1s', evaluationInterval: '1s' };
 
-/** How long each mode's load runs (the same for every mode, so their counts compare), when the
+/** `idleS`: scrapes of idle proxies (0 requests, 0/0) before the load starts, which once poisoned
+ * the pack's baseline with NaN. How long each mode's load runs (the same for every mode, so their counts compare), when the
  * rollout starts, and how long the load goes on at least after the last old instance exited (so
  * the alert rules see the whole error window). `short` is the CI test's; shutdown timings never
  * change between them. */
 export const RUNS = {
-  full: { rate: 100, requestMs: 100, loadS: 45, warmupS: 10, minTailS: 15 },
-  short: { rate: 100, requestMs: 100, loadS: 16, warmupS: 2, minTailS: 4 },
+  full: { rate: 100, requestMs: 100, loadS: 45, warmupS: 10, minTailS: 15, idleS: 5 },
+  short: { rate: 100, requestMs: 100, loadS: 16, warmupS: 2, minTailS: 4, idleS: 3 },
 };
 
 /** A Deployment of three replicas rolled with maxSurge 1, maxUnavailable 0. */

@@ -1,6 +1,6 @@
 // Small PromQL builders shared by rules and dashboards. They only assemble text; Prometheus's own
-// parser (promtool, in the tests) is the judge of the result.
-import type { LabelStep } from './config.ts';
+// parser (promtool and lezer-promql, in the tests) is the judge of the result.
+import type { LabelStep } from './types.js';
 
 const UNIT_SECONDS: Record<string, number> = { ms: 0.001, s: 1, m: 60, h: 3600, d: 86400 };
 
@@ -11,6 +11,14 @@ export function seconds(duration: string): number {
     throw new Error(`not a Prometheus duration: "${duration}"`);
   }
   return parts.reduce((sum, p) => sum + Number(p[1]) * (UNIT_SECONDS[p[2] as string] as number), 0);
+}
+
+/** The shortest Prometheus duration for a number of seconds (whole seconds). */
+export function duration(totalSeconds: number): string {
+  const s = Math.round(totalSeconds);
+  if (s % 3600 === 0) return `${s / 3600}h`;
+  if (s % 60 === 0) return `${s / 60}m`;
+  return `${s}s`;
 }
 
 /** A PromQL double-quoted string literal. */
@@ -45,6 +53,11 @@ export function renameLabel(expr: string, from: string, to: string): string {
   return from === to ? expr : labelReplace(expr, to, { from, regex: '(.*)' });
 }
 
+/** Drops NaN samples (NaN >= 0 is false), e.g. CloudWatch periods YACE has no datapoint for. */
+export function dropNaN(expr: string): string {
+  return `(${expr} >= 0)`;
+}
+
 // Counters created lazily (a per-code series on its first 502, graceful-otel's shutdown metrics,
 // anything pushed to a Pushgateway) first appear already above zero, and rate()/increase() never
 // count that first value. Series that did not exist one window ago count their whole value.
@@ -60,7 +73,7 @@ export function rateWithNew(selector: string, window: string): string {
   return `((rate(${selector}[${window}]) and ${selector} offset ${window}) or (max_over_time(${selector}[${window}]) / ${seconds(window)} unless ${selector} offset ${window}))`;
 }
 
-/** Record-name suffix for a window, e.g. rate1m. */
-export function windowName(op: string, window: string): string {
-  return `${op}${window}`;
+/** Label list for `by (...)` / `on (...)`. */
+export function keys(...labels: string[]): string {
+  return labels.filter((l) => l !== '').join(', ');
 }
