@@ -64,7 +64,7 @@ describe('resolveConfig', () => {
   it('refuses a bare number too small to be a grace period in milliseconds, with a hint', () => {
     const error = catchError(() => resolveConfig({}, { GRACEFUL_OTEL_GRACE_PERIOD: '30' }));
     expect(error.problems).toEqual([
-      'GRACEFUL_OTEL_GRACE_PERIOD="30" is invalid: expected a duration of at least 1s: a whole number of milliseconds (250) or a number with ms, s or m (250ms, 5s, 1.5s, 1m). A bare number is milliseconds, and 30ms is too short for a grace period: did you mean 30s?',
+      'GRACEFUL_OTEL_GRACE_PERIOD="30" is invalid: expected a duration of at least 1s: a whole number of milliseconds (250) or a number with ms, s or m (250ms, 5s, 1.5s, 1m), at most 2147483647ms (the longest a timer can hold, about 24.8 days). A bare number is milliseconds, and 30ms is too short for a grace period: did you mean 30s?',
     ]);
     expect(resolveConfig({}, { GRACEFUL_OTEL_GRACE_PERIOD: '30000' }).gracePeriodMs).toBe(30_000);
     expect(resolveConfig({}, { GRACEFUL_OTEL_GRACE_PERIOD: '500ms' }).gracePeriodMs).toBe(500);
