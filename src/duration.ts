@@ -2,21 +2,24 @@
 
 const DURATION = /^(\d+(?:\.\d+)?)(ms|s|m)?$/;
 
+/** The longest delay a Node.js timer can hold (2^31-1 ms, about 24.8 days); a longer one fires after 1 ms. */
+export const MAX_DURATION_MS = 2 ** 31 - 1;
+
 /** What a duration setting accepts, for error messages. */
-export const DURATION_FORMS = 'a whole number of milliseconds (250) or a number with ms, s or m (250ms, 5s, 1.5s, 1m)';
+export const DURATION_FORMS = `a whole number of milliseconds (250) or a number with ms, s or m (250ms, 5s, 1.5s, 1m), at most ${MAX_DURATION_MS}ms (the longest a timer can hold, about 24.8 days)`;
 
 /**
  * Parses `250ms`, `5s`, `1.5s`, `1m` or a bare whole number of milliseconds.
- * @returns milliseconds, or `undefined` when the text is not a duration.
+ * @returns milliseconds, or `undefined` when the text is not a duration or exceeds {@link MAX_DURATION_MS}.
  */
 export function parseDuration(text: string): number | undefined {
   const match = DURATION.exec(text.trim());
   if (match === null) return undefined;
   const value = Number(match[1]);
   const unit = match[2];
-  if (unit === undefined) return Number.isInteger(value) ? value : undefined;
-  const ms = unit === 'ms' ? value : unit === 's' ? value * 1000 : value * 60_000;
-  return Math.round(ms);
+  const ms = unit === undefined ? (Number.isInteger(value) ? value : NaN) : Math.round(unit === 'ms' ? value : unit === 's' ? value * 1000 : value * 60_000);
+  // A timer given more than it can hold fires at once: refuse it rather than cut the budget to 1 ms.
+  return ms <= MAX_DURATION_MS ? ms : undefined;
 }
 
 /** Prints milliseconds the way a person would write them back into a setting. */

@@ -59,6 +59,7 @@ export class Engine implements EngineState, EngineView {
       return this.telemetry?.metrics(openMetrics) ?? Promise.resolve(undefined);
     },
     preStop: () => this.shutdown('prestop'),
+    listenFailed: (error) => this.healthFailed(error),
   });
   private running: RunContext | undefined;
   private skipWaits: AbortController | undefined;
@@ -167,6 +168,7 @@ export class Engine implements EngineState, EngineView {
       skipWaits: skipWaits.signal,
       requestedExitCode: undefined,
       report: (event, ...args) => this.report(event, args),
+      enterStep: (step, appCode) => this.exitGuard.enterStep(step, appCode),
     };
     this.running = ctx;
     if (crash !== undefined) {
@@ -177,7 +179,8 @@ export class Engine implements EngineState, EngineView {
       skipWaits.abort();
     }
     this.exitGuard.intercept((requested) => this.onExitCall(ctx, requested));
-    this.exitGuard.armWatchdog(ctx.hardDeadline - performance.now(), () => `phase ${this.phase}`, config.failureExitCode);
+    // The backstop thread acts within the safety margin, only if the main thread cannot.
+    this.exitGuard.armWatchdog(ctx.hardDeadline - performance.now(), config.failureExitCode, Math.min(250, config.safetyMarginMs / 2));
     // The app's own handlers of the signal run in the flush; a crash is no signal they expect.
     const adopted = crash !== undefined ? [] : this.signals?.adoptedFor(isSignal(trigger) ? trigger : 'SIGTERM') ?? [];
     runSequence(ctx, {
@@ -187,7 +190,10 @@ export class Engine implements EngineState, EngineView {
       adopted,
       steps: this.telemetry?.flushSteps ?? [],
       nextScrape: this.health.nextScrape(),
-      setPhase: (phase) => (this.phase = phase),
+      setPhase: (phase) => {
+        this.phase = phase;
+        this.exitGuard.progress.enterPhase(phase);
+      },
       drainOver: () => this.markDrainOver(),
     }).then(
       (code) => this.exitGuard.exit(code),
@@ -248,12 +254,17 @@ export class Engine implements EngineState, EngineView {
         log().info({ event: 'health.listening', port: this.health.port, host: config.healthHost ?? '*' }, 'health server listening');
       }
     } catch (error) {
-      // Probes on a port that cannot be bound would never pass: stop before serving.
-      this.exitGuard.fail(
-        `graceful-otel: cannot start the health server on ${config.healthHost ?? '*'}:${config.healthPort} (GRACEFUL_OTEL_HEALTH_PORT): ${(error as Error).message}`,
-        EXIT_CONFIG,
-      );
+      this.healthFailed(error as Error);
     }
+  }
+
+  /** Probes on a port that cannot be bound would never pass: stop before serving. */
+  private healthFailed(error: Error): never {
+    const config = this.config;
+    return this.exitGuard.fail(
+      `graceful-otel: cannot start the health server on ${config?.healthHost ?? '*'}:${config?.healthPort} (GRACEFUL_OTEL_HEALTH_PORT): ${error.message}`,
+      EXIT_CONFIG,
+    );
   }
 }
 

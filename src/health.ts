@@ -5,8 +5,9 @@
  * answers only once the drain is over so a Kubernetes preStop hook can block on it. Its own
  * traffic is never counted as the app's, and it does not keep the process alive.
  */
+import { execFileSync } from 'node:child_process';
 import http from 'node:http';
-import type { AddressInfo } from 'node:net';
+import { isIP, type AddressInfo } from 'node:net';
 import { ignoreServer } from './discovery.js';
 import type { Config, PreStopAccess } from './config.js';
 import type { Exposition } from './observer.js';
@@ -21,6 +22,11 @@ export interface HealthRoutes {
   preStop(): Promise<unknown>;
   /** Called once each `/metrics` scrape has been answered (the linger waits for one). */
   scraped(): void;
+  /**
+   * Called synchronously when the server cannot listen (busy port, a name that does not resolve),
+   * before any promise settles: the app's own `listening` callbacks must not run first.
+   */
+  listenFailed(error: Error): void;
 }
 
 export interface HealthOptions {
@@ -87,14 +93,49 @@ function startHealthServer(routes: HealthRoutes, options: HealthOptions): Promis
   ignoreServer(server);
   // Probes come every few seconds; keep-alive sockets must not hold the exit.
   server.keepAliveTimeout = 1000;
+  // Resolved here, synchronously, so the bind (and a busy port's error) happens before the app's
+  // code runs; a name resolved by listen() itself would be bound only after the app serves.
+  let host: string | undefined;
+  try {
+    host = options.host === undefined ? undefined : resolveHostSync(options.host);
+  } catch (error) {
+    routes.listenFailed(error as Error);
+    throw error;
+  }
   return new Promise((resolve, reject) => {
-    server.once('error', reject);
-    server.listen({ port: options.port, host: options.host }, () => {
-      server.off('error', reject);
+    server.once('error', (error) => {
+      routes.listenFailed(error);
+      reject(error);
+    });
+    server.listen({ port: options.port, host }, () => {
+      server.removeAllListeners('error');
       server.unref();
       resolve(server);
     });
   });
+}
+
+/**
+ * The address `listen()` would bind for `host` (the first that `dns.lookup` gives), resolved
+ * synchronously: an IP address as is, a name by a short-lived `node` child (about 40 ms, only for
+ * names, once at startup). Node.js has no synchronous lookup of its own.
+ * @throws when the name does not resolve.
+ */
+function resolveHostSync(host: string): string {
+  if (isIP(host) !== 0) return host;
+  const lookup = "require('node:dns').lookup(process.argv[1], (e, a) => e ? (process.stderr.write(e.code || e.message), process.exit(2)) : process.stdout.write(a))";
+  try {
+    // No NODE_OPTIONS: the child must not load this preload again.
+    return execFileSync(process.execPath, ['-e', lookup, host], {
+      encoding: 'utf8',
+      stdio: ['ignore', 'pipe', 'pipe'],
+      timeout: 5000,
+      env: { ...process.env, NODE_OPTIONS: '' },
+    }).trim();
+  } catch (error) {
+    const reason = String((error as { stderr?: unknown }).stderr ?? '').trim() || (error as Error).message;
+    throw new Error(`cannot resolve ${host} (GRACEFUL_OTEL_HEALTH_HOST): ${reason}`);
+  }
 }
 
 function healthPort(server: http.Server): number {

@@ -2,7 +2,7 @@
  * Cleanup hooks registered with `onShutdown()`: validated at registration, handed to the hooks
  * phase (phases/hooks.ts) in run order.
  */
-import { parseDuration } from './duration.js';
+import { MAX_DURATION_MS, parseDuration } from './duration.js';
 import type { HookOptions, ShutdownHook } from './types.js';
 
 export interface RegisteredHook {
@@ -28,8 +28,8 @@ export class HookRegistry {
     let timeoutMs: number | undefined;
     if (options.timeout !== undefined) {
       timeoutMs = typeof options.timeout === 'number' ? options.timeout : parseDuration(options.timeout);
-      if (timeoutMs === undefined || !(timeoutMs >= 0)) {
-        throw new TypeError(`onShutdown("${name}"): timeout ${JSON.stringify(options.timeout)} is not a duration (250ms, 5s, 1m or milliseconds)`);
+      if (timeoutMs === undefined || !(timeoutMs >= 0 && timeoutMs <= MAX_DURATION_MS)) {
+        throw new TypeError(`onShutdown("${name}"): timeout ${JSON.stringify(options.timeout)} is not a duration (250ms, 5s, 1m or milliseconds, at most ${MAX_DURATION_MS}ms)`);
       }
     }
     const order = options.order ?? 0;

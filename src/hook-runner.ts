@@ -5,27 +5,41 @@ import type { HookResult } from './observer.js';
 
 /**
  * Calls `fn(signal)` and waits for it at most `timeoutMs` (or until `skipWaits` aborts). The signal
- * aborts when the hook is given up on, so well-behaved hooks can stop their work.
+ * aborts when the hook is given up on, so well-behaved hooks can stop their work. When the wait is
+ * cut short (a `process.exit()` from the hook itself, a second SIGINT), the hook still gets one turn
+ * of the event loop to settle, so a hook that ends with `process.exit(0)` is recorded as it ended;
+ * one still running then is recorded `skipped` with `cutReason`.
  */
 export async function runHook(
   name: string,
   fn: (signal: AbortSignal) => unknown,
   timeoutMs: number,
   skipWaits?: AbortSignal,
+  cutReason: () => string = () => 'shutdown cut short',
 ): Promise<HookResult> {
   const started = performance.now();
   const controller = new AbortController();
   let failure: unknown;
   let failed = false;
-  const running = new Promise((resolve) => resolve(fn(controller.signal))).catch((error: unknown) => {
-    failed = true;
-    failure = error;
-  });
-  const settled = await settleWithin(running, timeoutMs, skipWaits);
+  let done = false;
+  const running = new Promise((resolve) => resolve(fn(controller.signal)))
+    .catch((error: unknown) => {
+      failed = true;
+      failure = error;
+    })
+    .finally(() => (done = true));
+  let settled = await settleWithin(running, timeoutMs, skipWaits);
+  if (!settled && skipWaits?.aborted === true) {
+    await new Promise((resolve) => setImmediate(resolve));
+    settled = done;
+  }
   const durationMs = performance.now() - started;
   if (!settled) {
-    controller.abort(new Error(`hook "${name}" timed out after ${Math.round(timeoutMs)}ms`));
-    return { name, outcome: 'timeout', durationMs };
+    const cut = skipWaits?.aborted === true;
+    controller.abort(new Error(cut ? `hook "${name}" given up on: ${cutReason()}` : `hook "${name}" timed out after ${Math.round(timeoutMs)}ms`));
+    return cut
+      ? { name, outcome: 'skipped', durationMs, error: `given up on while running: ${cutReason()}` }
+      : { name, outcome: 'timeout', durationMs, error: `timed out after ${Math.round(timeoutMs)}ms` };
   }
   if (failed) {
     const stack = failure instanceof Error ? failure.stack : undefined;

@@ -37,6 +37,11 @@ export interface RunContext {
   readonly skipWaits: AbortSignal;
   /** Exit code the app asked for with `process.exit()` during the run. */
   requestedExitCode: number | undefined;
+  /**
+   * Notes the step the sequence is in (a hook, a flush step), for the watchdog's last line;
+   * `appCode` when the step runs the app's code (which may block the main thread).
+   */
+  enterStep(step: string, appCode?: boolean): void;
   /** Calls one observer method on every observer; never throws. */
   report<K extends keyof ShutdownObserver>(event: K, ...args: Parameters<NonNullable<ShutdownObserver[K]>>): void;
 }

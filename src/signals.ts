@@ -32,6 +32,21 @@ export class SignalRouter {
     process.nextTick(() => this.adopt(event as NodeJS.Signals, listener));
   };
 
+  /**
+   * `process.removeAllListeners(signal)` by the app also removes graceful-otel's handler. Without
+   * the preload it would have removed the listeners adopted so far: they are dropped the same way,
+   * and graceful-otel's handler comes back on the next tick, so a handler the app adds next is
+   * adopted as usual instead of the signal going unhandled (the process killed at once).
+   */
+  private readonly onRemoveListener = (event: string | symbol, listener: Listener): void => {
+    if (!this.installed || listener !== (this.handler as Listener)) return;
+    const signal = event as NodeJS.Signals;
+    for (let i = this.adopted.length - 1; i >= 0; i--) if (this.adopted[i]?.signal === signal) this.adopted.splice(i, 1);
+    process.nextTick(() => {
+      if (this.installed && !(process.listeners(signal) as Listener[]).includes(this.handler as Listener)) process.on(signal, this.handler);
+    });
+  };
+
   install(): void {
     if (this.installed) return;
     this.installed = true;
@@ -40,6 +55,7 @@ export class SignalRouter {
       process.on(signal, this.handler);
     }
     process.on('newListener', this.onNewListener);
+    process.on('removeListener', this.onRemoveListener);
   }
 
   /** Gives adopted listeners back to the process and stops listening. */
@@ -47,6 +63,7 @@ export class SignalRouter {
     if (!this.installed) return;
     this.installed = false;
     process.off('newListener', this.onNewListener);
+    process.off('removeListener', this.onRemoveListener);
     for (const signal of this.signals) process.off(signal, this.handler);
     for (const { signal, listener } of this.adopted.splice(0)) process.on(signal, listener);
   }

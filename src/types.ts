@@ -16,7 +16,7 @@ export interface GracefulOptions {
   drainDelay?: Duration;
   /** Longest wait for in-flight requests and open sockets. `GRACEFUL_OTEL_DRAIN_TIMEOUT`, default: what the budget leaves, worked out at shutdown (the hooks budget is held back only when a hook is registered). */
   drainTimeout?: Duration;
-  /** Budget of all cleanup hooks together, and the default timeout of each. `GRACEFUL_OTEL_HOOKS_TIMEOUT`, default a fifth of the grace period, at most `5s`. */
+  /** Budget of all cleanup hooks together; a hook without a timeout gets a fair share of what is left; `0` turns hooks off. `GRACEFUL_OTEL_HOOKS_TIMEOUT`, default a fifth of the grace period, at most `5s`. */
   hooksTimeout?: Duration;
   /** Budget of the final telemetry flush. `GRACEFUL_OTEL_FLUSH_TIMEOUT`, default a fifth of the grace period, at most `3s`. */
   flushTimeout?: Duration;
@@ -66,7 +66,10 @@ export interface ReadinessResult {
 
 /** Options of a cleanup hook registered with {@link onShutdown}. */
 export interface HookOptions {
-  /** Longest the hook may run; capped by what is left of the hooks budget. Default: the hooks budget. */
+  /**
+   * Longest the hook may run; capped by what is left of the hooks budget; `0` leaves it out (recorded
+   * `skipped`). Default: a fair share, what is left of the hooks budget divided by the hooks still to run.
+   */
   timeout?: Duration;
   /** Hooks run in ascending order; equal orders run in registration order. Default `0`. */
   order?: number;

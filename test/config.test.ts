@@ -64,7 +64,7 @@ describe('resolveConfig', () => {
   it('refuses a bare number too small to be a grace period in milliseconds, with a hint', () => {
     const error = catchError(() => resolveConfig({}, { GRACEFUL_OTEL_GRACE_PERIOD: '30' }));
     expect(error.problems).toEqual([
-      'GRACEFUL_OTEL_GRACE_PERIOD="30" is invalid: expected a duration of at least 1s: a whole number of milliseconds (250) or a number with ms, s or m (250ms, 5s, 1.5s, 1m). A bare number is milliseconds, and 30ms is too short for a grace period: did you mean 30s?',
+      'GRACEFUL_OTEL_GRACE_PERIOD="30" is invalid: expected a duration of at least 1s: a whole number of milliseconds (250) or a number with ms, s or m (250ms, 5s, 1.5s, 1m), at most 2147483647ms (the longest a timer can hold, about 24.8 days). A bare number is milliseconds, and 30ms is too short for a grace period: did you mean 30s?',
     ]);
     expect(resolveConfig({}, { GRACEFUL_OTEL_GRACE_PERIOD: '30000' }).gracePeriodMs).toBe(30_000);
     expect(resolveConfig({}, { GRACEFUL_OTEL_GRACE_PERIOD: '500ms' }).gracePeriodMs).toBe(500);
@@ -89,7 +89,7 @@ describe('resolveConfig', () => {
     );
     expect(error.problems).toHaveLength(3);
     expect(error.problems[0]).toBe(
-      'GRACEFUL_OTEL_DRAIN_DELAY="soon" is invalid: expected a whole number of milliseconds (250) or a number with ms, s or m (250ms, 5s, 1.5s, 1m).',
+      'GRACEFUL_OTEL_DRAIN_DELAY="soon" is invalid: expected a whole number of milliseconds (250) or a number with ms, s or m (250ms, 5s, 1.5s, 1m), at most 2147483647ms (the longest a timer can hold, about 24.8 days).',
     );
     expect(error.problems).toContainEqual(expect.stringContaining('GRACEFUL_OTEL_HEALTH_PORT="70000" is invalid: expected a port number from 0 to 65535'));
     expect(error.problems).toContainEqual(expect.stringContaining('GRACEFUL_OTEL_SIGNALS="SIGKILL" is invalid: expected a comma-separated list of SIGTERM, SIGINT'));

@@ -30,24 +30,25 @@ describe('exit guard', () => {
     vi.useFakeTimers();
     const { port, exits, lines } = fakePort();
     const guard = new ExitGuard(port);
-    let phase = 'drain';
-    guard.armWatchdog(9000, () => `phase ${phase}`, 7);
+    guard.progress.enterPhase('drain');
+    guard.armWatchdog(9000, 7);
     // Other work pending far beyond the budget does not hold the exit.
     setTimeout(() => exits.push(-1), 60_000);
     vi.advanceTimersByTime(5000);
-    phase = 'hooks';
+    guard.progress.enterPhase('hooks');
+    guard.progress.enterStep('close-db');
     vi.advanceTimersByTime(3999);
     expect(exits).toEqual([]);
     vi.advanceTimersByTime(1);
     expect(exits).toEqual([7]);
-    expect(lines.join('')).toContain('budget exhausted in phase hooks');
+    expect(lines.join('')).toContain('budget exhausted in phase hooks, step "close-db"');
   });
 
   it('a normal exit disarms the watchdog', () => {
     vi.useFakeTimers();
     const { port, exits } = fakePort();
     const guard = new ExitGuard(port);
-    guard.armWatchdog(1000, () => 'phase flush', 1);
+    guard.armWatchdog(1000, 1);
     guard.exit(0);
     vi.advanceTimersByTime(5000);
     expect(exits).toEqual([0]);
@@ -65,5 +66,36 @@ describe('exit guard', () => {
     guard.exit(3);
     expect(exits).toEqual([3]);
     expect(process.exit).toBe(port.exit);
+  });
+
+  it('the backstop thread starts only once app code runs or the shutdown lasts, with the time left', () => {
+    vi.useFakeTimers();
+    const { port } = fakePort();
+    const started: number[] = [];
+    port.startBackstop = (ms) => void started.push(ms);
+    const quick = new ExitGuard(port);
+    quick.armWatchdog(9000, 1, 250);
+    quick.enterStep('opentelemetry providers');
+    vi.advanceTimersByTime(49);
+    expect(started).toEqual([]); // an idle shutdown done by now never starts a thread
+    quick.exit(0);
+    vi.advanceTimersByTime(100);
+    expect(started).toEqual([]);
+
+    const hooks = new ExitGuard(port);
+    hooks.armWatchdog(9000, 1, 250);
+    vi.advanceTimersByTime(10);
+    hooks.enterStep('close-db', true);
+    expect(started).toHaveLength(1);
+    // What is left of budget + slack (performance.now() is real time here).
+    expect(started[0]).toBeGreaterThan(9000);
+    expect(started[0]).toBeLessThanOrEqual(9000 + 250);
+    vi.advanceTimersByTime(100);
+    expect(started).toHaveLength(1);
+
+    const slow = new ExitGuard(port);
+    slow.armWatchdog(9000, 1, 250);
+    vi.advanceTimersByTime(50);
+    expect(started).toHaveLength(2);
   });
 });

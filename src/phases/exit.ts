@@ -13,7 +13,9 @@ export function decideExitCode(ctx: RunContext): number {
   const { summary, config } = ctx;
   const forced = Object.values(summary.forced).some((n) => n > 0);
   const workerFailed = summary.workers?.some((w) => w.code !== 0 || w.killed) ?? false;
-  const failed = forced || workerFailed || summary.hooks.some((h) => h.outcome !== 'ok');
+  // Hooks that timed out or were cut are counted in `forced.hook`; one the configuration turned
+  // off, or the app's own process.exit() left undone, is not a failure.
+  const failed = forced || workerFailed || summary.hooks.some((h) => h.outcome === 'error');
   const requested = ctx.requestedExitCode;
   if (!failed) return requested ?? 0;
   return requested !== undefined && requested !== 0 ? requested : config.failureExitCode;

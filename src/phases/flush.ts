@@ -56,6 +56,7 @@ async function runAdoptedListeners(ctx: RunContext, listeners: readonly AdoptedL
 
 async function flushStep(ctx: RunContext, step: FlushStep, deadline: number): Promise<FlushResult> {
   const started = performance.now();
+  ctx.enterStep(step.name);
   let error: unknown;
   let detail: string | undefined;
   const running = Promise.resolve()

@@ -1,17 +1,19 @@
 /**
  * The telemetry of the shutdown, handed to the engine as one {@link Telemetry}: observers and
- * flush steps only, never control flow. The heavy parts (prom-client, the OpenTelemetry SDK) load
- * in `prepare()`, which the engine calls once the app's first server listens (off the path to
- * listening) or at shutdown.
+ * flush steps only, never control flow. `prepare('listen')`, after the app's first server listens,
+ * only decides; the heavy parts (pino, prom-client, the private tracer provider) warm up later,
+ * off the path of the first traffic, or at once with `prepare('shutdown')`.
  */
 import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
+import { settleWithin } from '../deadline.js';
 import { log, logEnabled, setLogContext } from '../log.js';
 import type { FlushStep, ShutdownObserver, Telemetry } from '../observer.js';
 import type { EngineView } from '../run-context.js';
 import { VERSION } from '../version.js';
 import { logObserver, ownLogStep, summaryLineStep } from './logs.js';
+import { otlpEndpoints, probeEndpoint } from './endpoint-probe.js';
 import { appUsesPromClient, createMetrics, type ShutdownMetrics } from './metrics.js';
 import { createPinoFlusher } from './pino/index.js';
 import { decideSdk, realProviders, tracing, type SdkReporter } from './sdk.js';
@@ -19,6 +21,8 @@ import { createSpans, type ShutdownSpans } from './spans.js';
 
 /** Warm-up of the heavy modules after the first listen, as the private tracer provider (sdk.ts). */
 const WARM_UP_AFTER_LISTEN_MS = 2500;
+/** The pino flush gives up this long before its step's deadline, to report its own result. */
+const PINO_REPORT_MARGIN_MS = 15;
 
 export function createTelemetry(engine: EngineView): Telemetry {
   const pino = createPinoFlusher();
@@ -31,9 +35,11 @@ export function createTelemetry(engine: EngineView): Telemetry {
     name: 'pino loggers',
     stage: 'app-logs',
     async flush(deadline) {
-      const result = await pino.flush(Date.now() + (deadline - performance.now()));
+      // A moment before the step's deadline, so what timed out or failed is reported, not a bare timeout.
+      const result = await pino.flush(Date.now() + (deadline - performance.now()) - PINO_REPORT_MARGIN_MS);
       const detail = `${result.flushed}/${result.streams} destinations flushed`;
-      if (result.timedOut > 0 || result.failed > 0) throw new Error(`${detail}; ${result.timedOut} timed out, ${result.failed} failed`);
+      const causes = result.errors.length > 0 ? ` (${[...new Set(result.errors)].join('; ')})` : '';
+      if (result.timedOut > 0 || result.failed > 0) throw new Error(`${detail}; ${result.timedOut} timed out, ${result.failed} failed${causes}`);
       return detail;
     },
   };
@@ -111,14 +117,28 @@ const sdkReporter: SdkReporter = {
   warn: (message, fields) => log().warn(fields ?? {}, message),
 };
 
-/** Force-flushes the real tracer, meter and logger providers (and graceful-otel's own), in parallel. */
+/** The part of the providers' flush time kept to find out why an export did not finish. */
+const MAX_PROBE_MS = 300;
+
+/**
+ * Force-flushes the real tracer, meter and logger providers (and graceful-otel's own), in parallel.
+ * When they do not finish in time, the OTLP endpoints are probed so the failure says why (refused,
+ * reset, no route, no answer).
+ */
 const providersStep: FlushStep = {
   name: 'opentelemetry providers',
   stage: 'providers',
-  async flush() {
+  async flush(deadline) {
     const providers = realProviders();
-    await Promise.all(providers.map(({ provider }) => provider.forceFlush()));
-    return providers.map((p) => p.name).join(', ') || 'none registered';
+    const names = providers.map((p) => p.name).join(', ') || 'none registered';
+    const probeMs = Math.min(MAX_PROBE_MS, (deadline - performance.now()) / 4);
+    const flushing = Promise.all(providers.map(({ provider }) => provider.forceFlush()));
+    if (await settleWithin(flushing, deadline - probeMs - performance.now())) {
+      await flushing; // settled: rethrows an export error
+      return names;
+    }
+    const causes = await Promise.all(otlpEndpoints().map((endpoint) => probeEndpoint(endpoint, deadline - performance.now() - 20)));
+    throw new Error(`${names}: export did not finish in time; ${causes.join('; ')}`);
   },
 };
 

@@ -14,6 +14,8 @@ export interface Destination {
   closed?: boolean;
   writableFinished?: boolean;
   writableLength?: number;
+  /** The error that ended it (Node Writables and thread-stream: a transport whose worker died). */
+  writableErrored?: unknown;
   /** SonicBoom: the file descriptor (-1 while the file opens), sync mode, buffering threshold. */
   fd?: number;
   sync?: boolean;

@@ -1,4 +1,8 @@
-/** Flushes every destination in parallel, within a deadline; what misses it is disarmed. */
+/**
+ * Flushes every destination in parallel, within a deadline; what misses it or fails is disarmed.
+ * The disarm also runs at process exit, before pino's own exit handler: the caller may stop
+ * waiting (its own deadline) a moment before this deadline fires, and the process exits then.
+ */
 import { disarm, isFinished, type Destination } from './destinations.js';
 import { flushDestination, type Cleanups, type Done } from './strategies.js';
 
@@ -8,9 +12,9 @@ export interface PinoFlushResult {
   streams: number;
   /** Destinations that reported everything written. */
   flushed: number;
-  /** Destinations already ended, closed or destroyed: nothing to do. */
+  /** Destinations already ended, closed or destroyed without an error: nothing to do. */
   skipped: number;
-  /** Destinations whose flush threw or called back with an error. */
+  /** Destinations whose flush threw or called back with an error, or that an error ended; disarmed (see {@link disarm}). */
   failed: number;
   /** Destinations still busy at the deadline; disarmed (see {@link disarm}). */
   timedOut: number;
@@ -34,11 +38,14 @@ export function flushAll(targets: Set<Destination>, deadline: number): Promise<P
     let starting = true; // pending empties between synchronous flushes while starting
     // Ref'd on purpose: keeps the loop alive for unref'd transport workers; also bounds every wait.
     const timer = setTimeout(finish, Math.max(0, deadline - Date.now()));
+    // Prepended: runs before the exit handlers pino registered when the loggers were made.
+    process.prependListener('exit', finish);
 
     function finish(): void {
       if (finished) return;
       finished = true;
       clearTimeout(timer);
+      process.removeListener('exit', finish);
       for (const fn of cleanups) fn();
       result.timedOut = pending.size;
       for (const d of pending) disarm(d);
@@ -46,9 +53,17 @@ export function flushAll(targets: Set<Destination>, deadline: number): Promise<P
       resolve(result);
     }
 
+    const fail = (d: Destination, err: unknown): void => {
+      // A failed destination (ENOSPC, EPIPE) would block pino's exit handler the same way.
+      disarm(d);
+      result.failed++;
+      result.errors.push(err instanceof Error ? ('code' in err && typeof err.code === 'string' && !err.message.includes(err.code) ? `${err.code}: ${err.message}` : err.message) : String(err));
+    };
     for (const d of targets) {
       if (isFinished(d)) {
-        result.skipped++;
+        // Ended by an error (a transport whose worker died on ENOSPC): its lines are lost; say so.
+        if (d.writableErrored != null) fail(d, d.writableErrored);
+        else result.skipped++;
         continue;
       }
       pending.add(d);
@@ -57,8 +72,7 @@ export function flushAll(targets: Set<Destination>, deadline: number): Promise<P
         if (err == null) {
           result.flushed++;
         } else {
-          result.failed++;
-          result.errors.push(err instanceof Error ? err.message : String(err));
+          fail(d, err);
         }
         if (pending.size === 0 && !starting) finish();
       };
