@@ -23,26 +23,12 @@ import { startOtlpReceiver } from '../examples/lib/otlp-receiver.mjs';
 import { startOtlpGrpcReceiver } from '../examples/lib/otlp-grpc-receiver.mjs';
 import { ATTR, SPAN, TRACER_NAME } from '../src/telemetry/names.js';
 import { get, ROOT, startApp, stopAll } from './helpers/app.js';
+import type { ReceivedSpan as Span, Receiver } from './helpers/otlp.js';
 
 const run = promisify(execFile);
 /** npm's CLI script, run with the Node under test (so engine checks see the Node the app runs on). */
 const NPM_CLI = process.env.npm_execpath ?? realpathSync(execFileSync('sh', ['-c', 'command -v npm'], { encoding: 'utf8' }).trim());
 const INSTALL_TIMEOUT_MS = 240_000;
-
-interface Span {
-  name: string;
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  scope: string;
-  attributes: Record<string, unknown>;
-  resource: Record<string, unknown>;
-}
-interface Receiver {
-  spans: Span[];
-  url: string;
-  close(): Promise<void>;
-}
 
 /** The scratch app's server: `/?delay=ms` answers after ms and prints a 'received' line first. */
 const APP_SOURCE = `import http from 'node:http';

@@ -12,6 +12,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { parseAllDocuments } from 'yaml';
 // @ts-expect-error plain JS module shared with the demo
 import { startOtlpReceiver } from '../examples/lib/otlp-receiver.mjs';
+import type { Receiver } from './helpers/otlp.js';
 import { EXAMPLES, FIXTURES, LoadBalancerAgent, OUT_OF_ROTATION, ROOT, get, keepAliveLoad, sleep, startApp, stopAll } from './helpers/app.js';
 
 const NODE_OPTIONS = '--import graceful-otel/register';
@@ -193,7 +194,7 @@ describe('node:cluster under NODE_OPTIONS', () => {
 });
 
 describe('a crash: an uncaught exception or unhandled rejection', () => {
-  let receiver: { spans: { name: string; events: { name: string; attributes: Record<string, unknown> }[]; attributes: Record<string, unknown> }[]; url: string; close(): Promise<void> };
+  let receiver: Receiver;
   beforeAll(async () => {
     receiver = await startOtlpReceiver();
   });

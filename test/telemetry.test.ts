@@ -16,23 +16,8 @@ import { startOtlpReceiver } from '../examples/lib/otlp-receiver.mjs';
 import { startOtlpGrpcReceiver } from '../examples/lib/otlp-grpc-receiver.mjs';
 import { ATTR, SPAN, SPAN_EVENT, TRACER_NAME } from '../src/telemetry/names.js';
 import { FIXTURES, get, sleep, startApp, stopAll } from './helpers/app.js';
+import type { ReceivedSpan as Span, Receiver } from './helpers/otlp.js';
 
-interface Span {
-  name: string;
-  traceId: string;
-  spanId: string;
-  parentSpanId?: string;
-  scope: string;
-  attributes: Record<string, unknown>;
-  events: { name: string; attributes: Record<string, unknown> }[];
-  resource?: Record<string, unknown>;
-}
-interface Receiver {
-  spans: Span[];
-  requests: Record<string, number>;
-  url: string;
-  close(): Promise<void>;
-}
 
 const APP = path.join(FIXTURES, 'telemetry-app.mjs');
 const TEST_APP = path.join(FIXTURES, 'app.mjs');
