@@ -91,7 +91,8 @@ function warmExporterTransport(): void {
 export function decideSdk(report: SdkReporter): SdkSource {
   if (decided !== undefined) return decided;
   if (store().trace !== undefined) {
-    warmExporterTransport();
+    // Warming Node's ESM loader takes tens of milliseconds: after the startup, like the rest.
+    setTimeout(warmExporterTransport, PRIVATE_LOAD_DELAY_MS).unref();
     return (decided = 'app');
   }
   if (/^true$/i.test(process.env.OTEL_SDK_DISABLED?.trim() ?? '') || process.env.OTEL_TRACES_EXPORTER?.trim() === 'none') {
