@@ -22,7 +22,7 @@ import { startOtlpReceiver } from '../examples/lib/otlp-receiver.mjs';
 // @ts-expect-error plain JS module shared with the demo
 import { startOtlpGrpcReceiver } from '../examples/lib/otlp-grpc-receiver.mjs';
 import { ATTR, SPAN, TRACER_NAME } from '../src/telemetry/names.js';
-import { get, ROOT, startApp, stopAll } from './helpers/app.js';
+import { FIXTURES, get, ROOT, startApp, stopAll } from './helpers/app.js';
 import type { ReceivedSpan as Span, Receiver } from './helpers/otlp.js';
 
 const run = promisify(execFile);
@@ -64,6 +64,16 @@ const SCENARIOS: Scenario[] = [
     files: { 'tracing.mjs': SETUP_SOURCE },
   },
   { id: 'd-no-opentelemetry', dependencies: [], nodeArgs: [] },
+  // Process shapes: the preload through NODE_OPTIONS, as a container image sets it.
+  {
+    id: 'e-shapes',
+    dependencies: [],
+    nodeArgs: [],
+    files: {
+      'cluster-app.cjs': readFileSync(path.join(FIXTURES, 'cluster-app.cjs'), 'utf8'),
+      'wrapper.cjs': readFileSync(path.join(FIXTURES, 'wrapper.cjs'), 'utf8'),
+    },
+  },
 ];
 
 const npm = (cwd: string, ...args: string[]) =>
@@ -122,7 +132,7 @@ describe('the packed tarball in scratch apps', () => {
     await grpc?.close();
   });
 
-  it.each(SCENARIOS.filter((s) => !s.id.startsWith('d-')))('$id: one @opentelemetry/api; the shutdown trace arrives with a 1 s request in flight', async (s) => {
+  it.each(SCENARIOS.filter((s) => s.id < 'd-'))('$id: one @opentelemetry/api; the shutdown trace arrives with a 1 s request in flight', async (s) => {
     const { dir } = installs.get(s.id)!;
     expect(await copies(dir, '@opentelemetry/api')).toHaveLength(1);
     const receiver = s.protocol === 'grpc' ? grpc : http;
@@ -171,6 +181,37 @@ describe('the packed tarball in scratch apps', () => {
     const hints = app.logs().filter((line) => line.event === 'trace.unavailable');
     expect(hints).toHaveLength(1);
     expect(String(hints[0].msg)).toContain('@opentelemetry/sdk-trace');
+  }, 30_000);
+});
+
+describe('process shapes from the packed tarball, the preload in NODE_OPTIONS', () => {
+  const env = { NODE_OPTIONS: '--import graceful-otel/register' };
+
+  // (npm start is no such wrapper: npm hands SIGTERM to `sh -c`, which dies without passing it on,
+  // and npm exits with the app orphaned; README, Deploying.)
+  it('a launcher that spawns the app and forwards SIGTERM: it exits 0 after the app drained a 1 s request, writing no line of its own', async () => {
+    const { dir } = installs.get('e-shapes')!;
+    const launcher = await startApp(path.join(dir, 'wrapper.cjs'), { cwd: dir, preload: 'none', args: ['app.mjs'], env });
+    const slow = get(launcher.port, '/?delay=1000');
+    await launcher.received();
+    launcher.signal('SIGTERM');
+    expect((await slow).status).toBe(200);
+    expect((await launcher.exited).code).toBe(0);
+    const lines = launcher.logs();
+    expect(lines.find((l) => l.event === 'shutdown.summary')).toMatchObject({ exit_code: 0, drain: { outcome: 'clean' } });
+    expect(lines.filter((l) => l.pid === launcher.child.pid)).toEqual([]);
+  }, 30_000);
+
+  it('node:cluster: SIGTERM to the primary, a 1 s request in flight gets 200, every process exits 0', async () => {
+    const { dir } = installs.get('e-shapes')!;
+    const primary = await startApp(path.join(dir, 'cluster-app.cjs'), { cwd: dir, preload: 'none', env });
+    const slow = get(primary.port, '/?delay=1000');
+    await primary.received();
+    primary.signal('SIGTERM');
+    expect((await slow).status).toBe(200);
+    expect((await primary.exited).code).toBe(0);
+    const summaries = primary.logs().filter((l) => l.event === 'shutdown.summary');
+    expect(summaries.map((l) => l.exit_code)).toEqual([0, 0, 0]);
   }, 30_000);
 });
 
