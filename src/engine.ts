@@ -12,10 +12,12 @@ import { watchPrimaryListeners } from './cluster.js';
 import { describeCrash, EXIT_CRASH, watchCrashes, type CrashOrigin } from './crash.js';
 import { ConnectionTracker } from './discovery.js';
 import { ExitGuard } from './exit-guard.js';
+import { watchFrameworks } from './frameworks.js';
 import { HealthService } from './health.js';
 import { HookRegistry } from './hook-registry.js';
 import { log, setLogLevel } from './log.js';
 import type { ShutdownObserver, ShutdownSummary, Telemetry } from './observer.js';
+import { Readiness } from './readiness.js';
 import type { EngineState, EngineView, RunContext } from './run-context.js';
 import { runSequence } from './sequence.js';
 import { SignalRouter } from './signals.js';
@@ -23,8 +25,6 @@ import { newSummary } from './summary.js';
 import { kEngine } from './symbols.js';
 import type { GracefulOptions, Phase, ShutdownTrigger } from './types.js';
 import { WorkTracker } from './work.js';
-import { Readiness } from './readiness.js'; // conn
-import { watchFrameworks } from './frameworks.js'; // conn
 
 /** Creates the telemetry layer at first start; kept apart so the engine never imports it. */
 export type TelemetryFactory = (engine: EngineView) => Telemetry;
@@ -43,7 +43,7 @@ export class Engine implements EngineState, EngineView {
   readonly tracker = new ConnectionTracker(() => setImmediate(() => this.prepareTelemetry('listen')));
   readonly work = new WorkTracker();
   readonly hooks = new HookRegistry();
-  readonly readiness = new Readiness(this.tracker, () => this.role === 'cluster-primary'); // conn: readiness holds and checks
+  readonly readiness = new Readiness(this.tracker, () => this.role === 'cluster-primary');
   config: Config | undefined;
 
   private options: GracefulOptions = {};
@@ -53,7 +53,7 @@ export class Engine implements EngineState, EngineView {
   private signals: SignalRouter | undefined;
   private readonly exitGuard = new ExitGuard();
   private readonly health = new HealthService({
-    readiness: () => this.readiness.evaluate(!this.ready), // conn
+    readiness: () => this.readiness.evaluate(!this.ready),
     metrics: (openMetrics) => {
       this.prepareTelemetry('listen');
       return this.telemetry?.metrics(openMetrics) ?? Promise.resolve(undefined);
@@ -88,7 +88,7 @@ export class Engine implements EngineState, EngineView {
         log().warn({ variable: name, suggestion }, `unknown variable ${name} is ignored; did you mean ${suggestion}?`);
       }
       this.tracker.subscribe();
-      watchFrameworks((name, fn) => this.hooks.add(name, fn)); // conn: Fastify onClose hooks
+      watchFrameworks((name, fn) => this.hooks.add(name, fn)); // Fastify apps: their onClose hooks run in the hooks phase
       this.telemetry = this.createTelemetry(this);
       watchCrashes((error, origin) => this.onCrash(error, origin));
     }

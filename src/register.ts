@@ -8,7 +8,7 @@ import { writeSync } from 'node:fs';
 import { isMainThread } from 'node:worker_threads';
 
 if (isMainThread) {
-  // conn: Fastify instances are created before the app listens, so before activation.
+  // Fastify instances are created before the app listens, so before activation: collect them now.
   (require('./frameworks.js') as typeof import('./frameworks.js')).collectFrameworks();
   // Required here rather than imported at the top, so a worker loads nothing of the package.
   const { activateWhenServing } = require('./activation.js') as typeof import('./activation.js');

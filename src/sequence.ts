@@ -44,7 +44,7 @@ export async function runSequence(ctx: RunContext, parts: SequenceParts): Promis
     await inPhase(ctx, parts, 'drain', async () => {
       stopIntake(ctx);
       ctx.report('drainStarted', summary);
-      await drain(ctx, parts.hooks.length > 0); // conn: the hooks' share is held back only when a hook is registered
+      await drain(ctx, parts.hooks.length > 0); // the hooks' share is held back only when a hook is registered
     });
   }
   parts.drainOver();
