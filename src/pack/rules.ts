@@ -3,6 +3,7 @@
 // promtool. docs/grafana-pack.md explains the windows, the baseline and the NaN guards.
 import { METRIC } from '../telemetry/names.js';
 import { matchedCodes } from './config.js';
+import { OVERRIDE } from './sources.js';
 import { alternation, applySteps, dropNaN, increaseWithNew, keys, labelReplace, rateWithNew, renameLabel, seconds, sel, str } from './promql.js';
 import type { CounterSource, LbSource, PackConfig, PeriodGaugeSource } from './types.js';
 
@@ -70,7 +71,7 @@ export function keySets(cfg: PackConfig) {
 }
 
 const JOIN_KEY = 'graceful_key';
-const OVERRIDES = 'graceful_namespace, graceful_service';
+const OVERRIDES = `${OVERRIDE.namespace}, ${OVERRIDE.service}`;
 
 function normalise(cfg: PackConfig, src: LbSource, expr: string): string {
   const withNamespace = applySteps(expr, 'namespace', src.namespace);

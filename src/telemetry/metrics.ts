@@ -13,12 +13,13 @@ import type { EngineView } from '../run-context.js';
 import type { ShutdownObserver } from '../observer.js';
 import type { ForcedKind, Phase } from '../types.js';
 import { requireFromApp, resolveFromApp } from './app-require.js';
-import { EXEMPLAR, LABEL, METRIC } from './names.js';
+import { EXEMPLAR, FORCED_KIND_VALUES, LABEL, METRIC, PHASE_VALUES } from './names.js';
 
 type Client = typeof PromClient;
 
-const PHASES: readonly Phase[] = ['serving', 'delay', 'drain', 'hooks', 'flush'];
-const FORCED_KINDS: readonly ForcedKind[] = ['request', 'connection', 'hook', 'work'];
+// The label values come from the names module; the types check they are the package's own.
+const PHASES: readonly Phase[] = PHASE_VALUES;
+const FORCED_KINDS: readonly ForcedKind[] = FORCED_KIND_VALUES;
 const DRAIN_BUCKETS = [0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 15, 20, 30, 45, 60, 90, 120];
 const HOOK_BUCKETS = [0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30];
 
