@@ -150,7 +150,6 @@ export class Engine implements EngineState, EngineView {
   private begin(trigger: ShutdownTrigger, crash?: ShutdownSummary['crash']): void {
     if (this.config === undefined) void this.start();
     const config = this.config as Config;
-    this.prepareTelemetry('shutdown');
     const startedAt = performance.now();
     const skipWaits = new AbortController();
     this.skipWaits = skipWaits;
@@ -186,6 +185,7 @@ export class Engine implements EngineState, EngineView {
     runSequence(ctx, {
       clusterPrimary: this.role === 'cluster-primary',
       clusterWorker: isClusterWorker(),
+      prepareTelemetry: () => this.prepareTelemetry('shutdown'),
       hooks: this.hooks.ordered(),
       adopted,
       steps: this.telemetry?.flushSteps ?? [],

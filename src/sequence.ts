@@ -21,6 +21,8 @@ export interface SequenceParts extends FlushParts {
   clusterPrimary: boolean;
   /** A cluster worker: the primary accepts its connections. */
   clusterWorker: boolean;
+  /** Sets up what the telemetry still lacks (after a shutdown that came before its warm-up). */
+  prepareTelemetry(): void;
   hooks: readonly RegisteredHook[];
   setPhase(phase: Phase): void;
   /** Called when the drain is over (the preStop endpoint answers then). */
@@ -31,6 +33,8 @@ export interface SequenceParts extends FlushParts {
 export async function runSequence(ctx: RunContext, parts: SequenceParts): Promise<number> {
   const { summary, config } = ctx;
   failReadiness(ctx);
+  // Readiness fails first: loading what the telemetry still lacks must not hold it up.
+  parts.prepareTelemetry();
   ctx.report('shutdownStarted', summary);
 
   let flushParts: FlushParts = parts;
