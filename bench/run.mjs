@@ -17,7 +17,7 @@ import { settled } from './suites/settled.mjs';
 import { keepAliveRace } from './suites/keepalive-race.mjs';
 
 const FULL = {
-  overhead: { rounds: 5, seconds: 5, warmupSeconds: 2 },
+  overhead: { rounds: 7, seconds: 4, warmupSeconds: 2 },
   idle: { runs: 15 },
   keepAlive: [{ count: 200, runs: 9 }, { count: 2000, runs: 5 }, { count: 10_000, runs: 5 }],
   inflight: { count: 1000, holdMs: 1000, setupMs: 2500, runs: 5, peers: true },

@@ -42,7 +42,10 @@ ${table(['Goal', 'Measured (median)', 'Met'], goals.map((g) => [g.goal, g.measur
 
 ## 1. Serving overhead
 
-Hello world over keep-alive: \`wrk -t1 -c32\`, ${settings.overhead.rounds} rounds × ${settings.overhead.seconds} s per variant, after a ${settings.overhead.warmupSeconds} s warm-up each.
+Hello world over keep-alive. Each variant is loaded together with a bare baseline server, both on CPU 0
+(\`wrk -t1 -c16\` on each, on CPU 1), so a slow moment of the machine slows both alike; the ratios pair the two
+servers of the same window. ${settings.overhead.rounds} rounds × ${settings.overhead.seconds} s per variant, after a ${settings.overhead.warmupSeconds} s warm-up each.
+The \`bare\` row is a second bare server against the baseline: the resolution of the method.
 
 ${table(['Variant', 'req/s', 'req/s vs bare', 'server CPU µs/request', 'CPU/request vs bare'], overhead.map((r) => [
   label(r.id), fmtSummary(r.rps, 0), fmtSummary(r.rpsRatio, 3), fmtSummary(r.cpu, 2), fmtDelta(r.cpuDeltaPct, 1, ' %'),
