@@ -1,32 +1,46 @@
 /**
- * graceful-otel's own log lines: pino, one JSON line per event, on stderr. Created on first use so
- * the preload adds nothing to startup. Lines are written off the main thread (see
- * log-destination.ts): a full stderr pipe must never block the exit, so the flush step waits for
- * them with a deadline instead.
+ * graceful-otel's own log lines: pino, one JSON line per event, on stderr. Lines are written off
+ * the main thread (see log-destination.ts): a full stderr pipe must never block the exit, so the
+ * flush step waits for them with a deadline instead.
+ *
+ * Loading pino takes tens of milliseconds. So while the app starts serving, info and debug lines
+ * (the health server listening, where the trace goes) are kept, with their time, and written once
+ * the warm-up has loaded pino a module per turn (warm-up.ts); a warning or worse, or the start of
+ * a shutdown, loads it at once and writes the kept lines first, in order.
  */
 import os from 'node:os';
-import type { Logger } from 'pino';
+import type { Logger as PinoLogger } from 'pino';
 import { settleWithin } from './deadline.js';
 import { FdWriter } from './log-destination.js';
 import type { LogLevel } from './config.js';
+import { loadStepwise } from './warm-up.js';
 
 type Fields = Record<string, unknown>;
+type LineLevel = Exclude<LogLevel, 'silent'>;
+/** One way to write a line at a level: structured fields, then the message. */
+export type Logger = Record<LineLevel, (fields: Fields, message: string) => void>;
 
-let logger: Logger | undefined;
+const LEVEL_VALUES: Record<LogLevel, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
+/** Lines at this level or above never wait for the warm-up. */
+const URGENT = LEVEL_VALUES.warn;
+
+let pino: PinoLogger | undefined;
 let destination: FdWriter | undefined;
 let level: LogLevel = 'info';
 let context: () => Fields = () => ({});
+/** Lines kept until pino is loaded, with the time they were logged. */
+let kept: { at: LineLevel; fields: Fields; message: string; time: number }[] = [];
+/** The time of the line being written, when it is not now (a kept line). */
+let lineTime: number | undefined;
 
 /** Sets the level (from the configuration); applies to the logger if it exists already. */
 export function setLogLevel(next: LogLevel): void {
   level = next;
-  if (logger !== undefined) logger.level = next;
+  if (pino !== undefined) pino.level = next;
 }
 
-const LEVEL_VALUES: Record<LogLevel, number> = { trace: 10, debug: 20, info: 30, warn: 40, error: 50, fatal: 60, silent: Infinity };
-
-/** Whether a line at `at` would be written; asks without creating the logger (and loading pino). */
-export function logEnabled(at: Exclude<LogLevel, 'silent'>): boolean {
+/** Whether a line at `at` would be written; asks without loading pino. */
+export function logEnabled(at: LineLevel): boolean {
   return LEVEL_VALUES[at] >= LEVEL_VALUES[level];
 }
 
@@ -35,24 +49,85 @@ export function setLogContext(provider: () => Fields): void {
   context = provider;
 }
 
-/** The logger, created on first use. */
+const write = (at: LineLevel) => (fields: Fields, message: string): void => {
+  if (!logEnabled(at)) return;
+  if (pino === undefined && LEVEL_VALUES[at] < URGENT) {
+    kept.push({ at, fields, message, time: Date.now() });
+    return;
+  }
+  loaded()[at](fields, message);
+};
+
+const facade: Logger = {
+  trace: write('trace'),
+  debug: write('debug'),
+  info: write('info'),
+  warn: write('warn'),
+  error: write('error'),
+  fatal: write('fatal'),
+};
+
+/** The logger. Lines below warn wait for pino to be loaded (see the top of this file). */
 export function log(): Logger {
-  if (logger !== undefined) return logger;
-  // Loaded on first use to keep pino off the startup path (the package runs as CommonJS).
-  const pino = require('pino') as typeof import('pino');
+  return facade;
+}
+
+/**
+ * A shutdown started: from now on every line is written at once (a hook that hangs until the
+ * watchdog kills the process must not take the lines before it along). Loads pino only if a line
+ * is kept or can be written.
+ */
+export function stopKeepingLines(): void {
+  if (kept.length > 0 || logEnabled('fatal')) loaded();
+}
+
+function loaded(): PinoLogger {
+  if (pino !== undefined) return pino;
+  // Loaded on first need to keep pino off the startup path (the package runs as CommonJS).
+  const create = require('pino') as typeof import('pino');
   destination = new FdWriter(2);
-  logger = pino.default(
-    { name: 'graceful-otel', level, base: { pid: process.pid, hostname: os.hostname() }, mixin: () => safeContext() },
+  pino = create.default(
+    {
+      name: 'graceful-otel',
+      level,
+      base: { pid: process.pid, hostname: os.hostname() },
+      mixin: () => safeContext(),
+      timestamp: () => `,"time":${lineTime ?? Date.now()}`,
+    },
     destination,
   );
-  return logger;
+  const early = kept;
+  kept = [];
+  for (const line of early) {
+    lineTime = line.time;
+    try {
+      pino[line.at](line.fields, line.message);
+    } finally {
+      lineTime = undefined;
+    }
+  }
+  return pino;
+}
+
+/** Loads pino ahead of need, a module per event-loop turn; then writes the kept lines and calls `done`. */
+export function warmLog(done: () => void): void {
+  if (pino !== undefined) {
+    done();
+    return;
+  }
+  loadStepwise('pino', require.resolve('pino'), () => {
+    loaded();
+    done();
+  });
 }
 
 /** Writes what is queued; resolves `true` when written, `false` if `timeoutMs` passed first. */
 export function flushLog(timeoutMs: number): Promise<boolean> {
+  if (kept.length > 0) loaded();
   if (destination === undefined) return Promise.resolve(true);
   return settleWithin(destination.drained(), timeoutMs);
 }
+
 function safeContext(): Fields {
   try {
     return context();

@@ -12,16 +12,23 @@ function requirers(): NodeJS.Require[] {
   return [...bases.map((base) => createRequire(path.resolve(base))), require];
 }
 
+/** Resolutions made so far: a lookup walks the file system, and the answer does not change while the app runs. */
+const resolved = new Map<string, string | undefined>();
+
 /** The resolved file of `specifier`, or undefined when neither the app nor graceful-otel has it. */
 export function resolveFromApp(specifier: string): string | undefined {
+  if (resolved.has(specifier)) return resolved.get(specifier);
+  let file: string | undefined;
   for (const req of requirers()) {
     try {
-      return req.resolve(specifier);
+      file = req.resolve(specifier);
+      break;
     } catch {
       // not resolvable from there
     }
   }
-  return undefined;
+  resolved.set(specifier, file);
+  return file;
 }
 
 /** Loads `specifier` as the app would; throws when it is installed nowhere. */

@@ -8,10 +8,12 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { settleWithin } from '../deadline.js';
-import { log, logEnabled, setLogContext } from '../log.js';
+import { log, logEnabled, setLogContext, stopKeepingLines, warmLog } from '../log.js';
 import type { FlushStep, ShutdownObserver, Telemetry } from '../observer.js';
 import type { EngineView } from '../run-context.js';
 import { VERSION } from '../version.js';
+import { loadStepwise } from '../warm-up.js';
+import { resolveFromApp } from './app-require.js';
 import { logObserver, ownLogStep, summaryLineStep } from './logs.js';
 import { otlpEndpoints, probeEndpoint } from './endpoint-probe.js';
 import { appUsesPromClient, createMetrics, type ShutdownMetrics } from './metrics.js';
@@ -82,6 +84,11 @@ export function createTelemetry(engine: EngineView): Telemetry {
     }
     updateObservers();
   };
+  const warmMetrics = (): void => {
+    const promClient = metrics === undefined && !metricsFailed && metricsWanted() ? resolveFromApp('prom-client') : undefined;
+    if (promClient === undefined) ensureMetrics();
+    else loadStepwise('prom-client', promClient, ensureMetrics);
+  };
   // Spans first: the log line of each step carries the ids of the span it opened.
   const updateObservers = (): void => {
     observers = [spans?.observer, logObserver, metrics?.observer].filter((o): o is ShutdownObserver => o !== undefined);
@@ -93,17 +100,15 @@ export function createTelemetry(engine: EngineView): Telemetry {
     prepare(when) {
       decide();
       if (when === 'shutdown') {
+        stopKeepingLines();
         ensureMetrics();
         return;
       }
       // The app's own prom-client is loaded already: its registry carries the metrics from now on.
       if (appUsesPromClient()) ensureMetrics();
       // pino and prom-client take tens of milliseconds to load: not while the first traffic
-      // arrives, and one per event-loop turn, so the shutdown finds them loaded.
-      setTimeout(() => {
-        log();
-        setImmediate(ensureMetrics);
-      }, WARM_UP_AFTER_LISTEN_MS).unref();
+      // arrives, and a module per event-loop turn (warm-up.ts), so the shutdown finds them loaded.
+      setTimeout(() => warmLog(warmMetrics), WARM_UP_AFTER_LISTEN_MS).unref();
     },
     metrics: (openMetrics) => {
       ensureMetrics();
@@ -130,7 +135,8 @@ const providersStep: FlushStep = {
   stage: 'providers',
   async flush(deadline) {
     const providers = realProviders();
-    const names = providers.map((p) => p.name).join(', ') || 'none registered';
+    if (providers.length === 0) return 'none registered';
+    const names = providers.map((p) => p.name).join(', ');
     const probeMs = Math.min(MAX_PROBE_MS, (deadline - performance.now()) / 4);
     const flushing = Promise.all(providers.map(({ provider }) => provider.forceFlush()));
     if (await settleWithin(flushing, deadline - probeMs - performance.now())) {

@@ -3,21 +3,25 @@
  * (a flush step of its own, so it can report the flush steps before it), and the flush of the
  * lines themselves, last of all.
  */
-import { flushLog, log } from '../log.js';
+import { flushLog, log, logEnabled } from '../log.js';
 import type { FlushStep, ShutdownObserver, SummaryView } from '../observer.js';
 import { roundMs } from '../summary.js';
 
+/** The step lines are at info: below that level, not even their fields are built. */
 export const logObserver: ShutdownObserver = {
   shutdownStarted(s) {
+    if (!logEnabled('info')) return;
     log().info(
       { event: 'shutdown.started', trigger: s.trigger, connections: s.connectionsAtStart, inflight: s.inflightAtStart, work: s.workAtStart, servers: s.servers.map((x) => x.name) },
       `shutdown started by ${s.trigger}: readiness now fails`,
     );
   },
   phaseStarted(phase) {
+    if (!logEnabled('info')) return;
     log().info({ event: 'phase.started', phase }, `phase ${phase} started`);
   },
   drainStarted(s) {
+    if (!logEnabled('info')) return;
     log().info({ event: 'drain.started', connections: s.connectionsAtStart, inflight: s.inflightAtStart }, 'intake stopped; draining');
   },
   deadlineReached(cancelled, s) {
@@ -27,7 +31,7 @@ export const logObserver: ShutdownObserver = {
     );
   },
   phaseEnded(phase, s) {
-    if (phase === 'flush') return; // the summary line, written during the flush, is the last word
+    if (phase === 'flush' || !logEnabled('info')) return; // the summary line, written during the flush, is the last word
     const extra = phase === 'drain' ? { outcome: s.drainOutcome } : {};
     log().info({ event: 'phase.ended', phase, duration_ms: roundMs(s.phaseMs[phase]), ...extra }, `phase ${phase} ended`);
   },
@@ -47,7 +51,8 @@ export const summaryLineStep: FlushStep = {
   stage: 'summary',
   flush(_deadline, s) {
     // A non-zero exit is worth a look: the finish line says so by its level.
-    log()[s.exitCode === 0 ? 'info' : 'warn'](summaryFields(s), 'graceful shutdown finished');
+    const level = s.exitCode === 0 ? 'info' : 'warn';
+    if (logEnabled(level)) log()[level](summaryFields(s), 'graceful shutdown finished');
   },
 };
 

@@ -31,6 +31,7 @@ export interface PinoFlushResult {
 export function flushAll(targets: Set<Destination>, deadline: number): Promise<PinoFlushResult> {
   const start = Date.now();
   const result: PinoFlushResult = { streams: targets.size, flushed: 0, skipped: 0, failed: 0, timedOut: 0, durationMs: 0, errors: [] };
+  if (targets.size === 0) return Promise.resolve(result);
   return new Promise((resolve) => {
     const pending = new Set<Destination>();
     const cleanups: Cleanups = [];
