@@ -3,10 +3,11 @@
  * the main thread (see log-destination.ts): a full stderr pipe must never block the exit, so the
  * flush step waits for them with a deadline instead.
  *
- * Loading pino takes tens of milliseconds. So while the app starts serving, info and debug lines
- * (the health server listening, where the trace goes) are kept, with their time, and written once
- * the warm-up has loaded pino a module per turn (warm-up.ts); a warning or worse, or the start of
- * a shutdown, loads it at once and writes the kept lines first, in order.
+ * Loading pino takes tens of milliseconds. So from the first listen until the warm-up has loaded
+ * pino a module per turn (warm-up.ts), info and debug lines (the health server listening, where
+ * the trace goes) are kept with their time and written then; a warning or worse, or the start of a
+ * shutdown, loads it at once and writes the kept lines first, in order. Before the app serves,
+ * nothing waits: there is no traffic to hold up yet.
  */
 import os from 'node:os';
 import type { Logger as PinoLogger } from 'pino';
@@ -28,6 +29,8 @@ let pino: PinoLogger | undefined;
 let destination: FdWriter | undefined;
 let level: LogLevel = 'info';
 let context: () => Fields = () => ({});
+/** Whether lines below warn are kept until pino is loaded (from the first listen to the warm-up). */
+let keeping = false;
 /** Lines kept until pino is loaded, with the time they were logged. */
 let kept: { at: LineLevel; fields: Fields; message: string; time: number }[] = [];
 /** The time of the line being written, when it is not now (a kept line). */
@@ -51,7 +54,7 @@ export function setLogContext(provider: () => Fields): void {
 
 const write = (at: LineLevel) => (fields: Fields, message: string): void => {
   if (!logEnabled(at)) return;
-  if (pino === undefined && LEVEL_VALUES[at] < URGENT) {
+  if (pino === undefined && keeping && LEVEL_VALUES[at] < URGENT) {
     kept.push({ at, fields, message, time: Date.now() });
     return;
   }
@@ -107,6 +110,11 @@ function loaded(): PinoLogger {
     }
   }
   return pino;
+}
+
+/** The app serves now: lines below warn wait for the warm-up ({@link warmLog}). */
+export function keepLinesUntilWarm(): void {
+  keeping = pino === undefined;
 }
 
 /** Loads pino ahead of need, a module per event-loop turn; then writes the kept lines and calls `done`. */

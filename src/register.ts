@@ -22,6 +22,8 @@ function activate(role: 'server' | 'cluster-primary'): void {
   const { getEngine, EXIT_CONFIG } = require('./engine.js') as typeof import('./engine.js');
   const { ConfigError } = require('./config.js') as typeof import('./config.js');
   const { createTelemetry } = require('./telemetry/index.js') as typeof import('./telemetry/index.js');
+  // The app starts serving now: graceful-otel's info lines wait for the warm-up (log.ts).
+  if (role === 'server') (require('./log.js') as typeof import('./log.js')).keepLinesUntilWarm();
   try {
     void getEngine(createTelemetry).start({}, role);
   } catch (error) {

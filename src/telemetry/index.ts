@@ -8,7 +8,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { performance } from 'node:perf_hooks';
 import { settleWithin } from '../deadline.js';
-import { log, logEnabled, setLogContext, stopKeepingLines, warmLog } from '../log.js';
+import { keepLinesUntilWarm, log, logEnabled, setLogContext, stopKeepingLines, warmLog } from '../log.js';
 import type { FlushStep, ShutdownObserver, Telemetry } from '../observer.js';
 import type { EngineView } from '../run-context.js';
 import { VERSION } from '../version.js';
@@ -98,6 +98,7 @@ export function createTelemetry(engine: EngineView): Telemetry {
     observers: () => observers,
     flushSteps: [providersStep, pushStep, summaryLineStep, pinoStep, ownLogStep],
     prepare(when) {
+      if (when === 'listen') keepLinesUntilWarm();
       decide();
       if (when === 'shutdown') {
         stopKeepingLines();
