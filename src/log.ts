@@ -9,6 +9,7 @@
  * shutdown, loads it at once and writes the kept lines first, in order. Before the app serves,
  * nothing waits: there is no traffic to hold up yet.
  */
+import { writeSync } from 'node:fs';
 import os from 'node:os';
 import type { Logger as PinoLogger } from 'pino';
 import { settleWithin } from './deadline.js';
@@ -55,6 +56,8 @@ export function setLogContext(provider: () => Fields): void {
 const write = (at: LineLevel) => (fields: Fields, message: string): void => {
   if (!logEnabled(at)) return;
   if (pino === undefined && keeping && LEVEL_VALUES[at] < URGENT) {
+    // An app that exits on its own before the warm-up still gets them.
+    if (kept.length === 0) process.once('exit', writeKeptAtExit);
     kept.push({ at, fields, message, time: Date.now() });
     return;
   }
@@ -86,10 +89,16 @@ export function stopKeepingLines(): void {
 
 function loaded(): PinoLogger {
   if (pino !== undefined) return pino;
+  destination = new FdWriter(2);
+  pino = createPino(destination);
+  writeKept(pino);
+  return pino;
+}
+
+function createPino(to: { write(line: string): unknown }): PinoLogger {
   // Loaded on first need to keep pino off the startup path (the package runs as CommonJS).
   const create = require('pino') as typeof import('pino');
-  destination = new FdWriter(2);
-  pino = create.default(
+  return create.default(
     {
       name: 'graceful-otel',
       level,
@@ -97,19 +106,37 @@ function loaded(): PinoLogger {
       mixin: () => safeContext(),
       timestamp: () => `,"time":${lineTime ?? Date.now()}`,
     },
-    destination,
+    to,
   );
+}
+
+function writeKept(to: PinoLogger): void {
   const early = kept;
   kept = [];
   for (const line of early) {
     lineTime = line.time;
     try {
-      pino[line.at](line.fields, line.message);
+      to[line.at](line.fields, line.message);
     } finally {
       lineTime = undefined;
     }
   }
-  return pino;
+}
+
+/** At exit nothing asynchronous runs: the kept lines are written synchronously, or dropped if stderr would block. */
+function writeKeptAtExit(): void {
+  if (kept.length === 0) return;
+  writeKept(
+    createPino({
+      write(line: string) {
+        try {
+          writeSync(2, line);
+        } catch {
+          // EAGAIN on a full non-blocking pipe, or a closed stderr: the exit does not wait for it
+        }
+      },
+    }),
+  );
 }
 
 /** The app serves now: lines below warn wait for the warm-up ({@link warmLog}). */

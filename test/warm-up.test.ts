@@ -43,4 +43,10 @@ describe('the warm-up after the first listen', () => {
     late.signal('SIGTERM');
     expect((await late.exited).code).toBe(0);
   });
+
+  it('an app that exits on its own before the warm-up still gets the lines that waited', async () => {
+    const app = await startApp(path.join(FIXTURES, 'warm-up-probe.cjs'), { env: { GRACEFUL_OTEL_HEALTH_PORT: '0', EXIT_AFTER_MS: '300' }, waitHealth: false });
+    expect((await app.exited).code).toBe(3);
+    expect(app.logs().map((line) => line.event)).toEqual(['health.listening']);
+  });
 });
