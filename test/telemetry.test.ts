@@ -14,7 +14,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { startOtlpReceiver } from '../examples/lib/otlp-receiver.mjs';
 // @ts-expect-error plain JS module shared with the demo
 import { startOtlpGrpcReceiver } from '../examples/lib/otlp-grpc-receiver.mjs';
-import { ATTR, SPAN, SPAN_EVENT, TRACER_NAME } from '../src/telemetry/names.js';
+import { ATTR, RESOURCE_ATTR, SPAN, SPAN_EVENT, TRACE_LOG_EVENT, TRACER_NAME } from '../src/telemetry/names.js';
 import { FIXTURES, get, sleep, startApp, stopAll } from './helpers/app.js';
 import type { ReceivedSpan as Span, Receiver } from './helpers/otlp.js';
 
@@ -141,7 +141,7 @@ describe('the shutdown trace', () => {
     expect(app.logs().find((l) => l.event === 'shutdown.started')?.trace_id).toBe(root?.traceId);
   });
 
-  it('starts its own SDK when the app has none; OTEL_SDK_DISABLED=true turns it off', async () => {
+  it('graceful-otel exports it on its own when the app has no SDK; OTEL_SDK_DISABLED=true turns it off', async () => {
     const on = await startApp(TEST_APP, { env: otlpEnv() });
     on.signal('SIGTERM');
     await on.exited;
@@ -183,11 +183,99 @@ describe('the shutdown trace over each OTLP protocol, exported by graceful-otel 
       expect(children.sort()).toEqual([`${SPAN.phasePrefix}drain`, `${SPAN.phasePrefix}hooks`]);
       const encoding = protocol === 'grpc' ? 'grpc' : protocol === 'http/json' ? 'json' : 'protobuf';
       expect(own.requests[encoding]).toBeGreaterThan(0);
-      // Private provider: the app's global OpenTelemetry state stayed empty.
+      // graceful-otel's own exporter: the app's global OpenTelemetry state stayed empty.
       expect(readFileSync(notes, 'utf8')).toContain('otel globals: []');
     } finally {
       if (own !== receiver) await own.close();
     }
+  });
+});
+
+describe("graceful-otel's own exporter", () => {
+  /** A port with nothing listening on it. */
+  const refusedPort = async (): Promise<number> => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    await new Promise((resolve) => server.close(resolve));
+    return port;
+  };
+
+  it('warms up with one empty request 2.5 s after listen (idle server, no traffic); a refused endpoint is reported before SIGTERM', async () => {
+    const grpc = (await startOtlpGrpcReceiver()) as Receiver;
+    try {
+      const port = await refusedPort();
+      const [protobufApp, grpcApp, refusedApp] = await Promise.all([
+        startApp(TEST_APP, { env: { ...otlpEnv(), OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' } }),
+        startApp(TEST_APP, { env: { ...otlpEnv(), OTEL_EXPORTER_OTLP_ENDPOINT: grpc.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' } }),
+        startApp(TEST_APP, { env: { ...otlpEnv(), OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` } }),
+      ]);
+      const unreachable = await refusedApp.waitForEvent(TRACE_LOG_EVENT.endpointUnreachable, 6000);
+      expect(unreachable.msg).toContain(`127.0.0.1:${port}`);
+      expect(unreachable.msg).toContain('connection refused');
+      await sleep(4000 - 2500);
+      // The warm-up request, and nothing else, before SIGTERM.
+      expect(receiver.requests.protobuf).toBe(1);
+      expect(receiver.spans).toHaveLength(0);
+      expect(grpc.requests.grpc).toBe(1);
+      expect(protobufApp.logs().filter((l) => l.event === TRACE_LOG_EVENT.endpointUnreachable)).toEqual([]);
+      for (const app of [protobufApp, grpcApp, refusedApp]) app.signal('SIGTERM');
+      const exits = await Promise.all([protobufApp.exited, grpcApp.exited, refusedApp.exited]);
+      expect(exits.map((e) => e.code)).toEqual([0, 0, 0]);
+      // The shutdown trace in one more request each.
+      expect(receiver.requests.protobuf).toBe(2);
+      expect(grpc.requests.grpc).toBe(2);
+      for (const spans of [receiver.spans, grpc.spans]) expect(spans.filter((s) => s.name === SPAN.root)).toHaveLength(1);
+      // The warning came once, and the refused export is a flush failure, not a crash.
+      expect(refusedApp.logs().filter((l) => l.event === TRACE_LOG_EVENT.endpointUnreachable)).toHaveLength(1);
+      expect(refusedApp.logs().some((l) => l.event === 'flush.failed' && l.step === 'opentelemetry providers')).toBe(true);
+    } finally {
+      receiver.requests.protobuf = 0;
+      await grpc.close();
+    }
+  }, 20_000);
+
+  it('gzip compression and OTEL_EXPORTER_OTLP_HEADERS reach the receiver (http/protobuf and grpc); the resource from OTEL_RESOURCE_ATTRIBUTES, the pid and host name', async () => {
+    const grpc = (await startOtlpGrpcReceiver()) as Receiver;
+    try {
+      const env = {
+        ...otlpEnv(),
+        OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip',
+        OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=s%20cret,tenant=blue',
+        OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'tenant=green',
+        OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=st%C3%A4ging,service.name=ignored',
+      };
+      const apps = await Promise.all([
+        startApp(TEST_APP, { env: { ...env, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' } }),
+        startApp(TEST_APP, { env: { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: grpc.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' } }),
+      ]);
+      for (const app of apps) app.signal('SIGTERM');
+      await Promise.all(apps.map((a) => a.exited));
+      const http = receiver.headers.at(-1) as Record<string, string>;
+      expect(http['content-encoding']).toBe('gzip');
+      expect(http['x-api-key']).toBe('s cret');
+      expect(http.tenant).toBe('green');
+      expect(grpc.headers.at(-1)).toMatchObject({ 'x-api-key': 's cret', tenant: 'green' });
+      for (const spans of [receiver.spans, grpc.spans]) {
+        const root = spans.find((s) => s.name === SPAN.root);
+        expect(root?.resource).toMatchObject({ [RESOURCE_ATTR.serviceName]: 'telemetry-test', 'deployment.environment': 'stäging', [RESOURCE_ATTR.hostName]: os.hostname() });
+        expect(typeof root?.resource?.[RESOURCE_ATTR.processPid]).toBe('number');
+      }
+    } finally {
+      await grpc.close();
+    }
+  });
+
+  it('an invalid OTEL_EXPORTER_OTLP_COMPRESSION is named in a warning with what is accepted; the trace still arrives, uncompressed', async () => {
+    const app = await startApp(TEST_APP, { env: { ...otlpEnv(), OTEL_EXPORTER_OTLP_COMPRESSION: 'brotli' } });
+    app.signal('SIGTERM');
+    expect((await app.exited).code).toBe(0);
+    const warnings = app.logs().filter((l) => l.event === TRACE_LOG_EVENT.exporterConfig);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].msg).toContain('OTEL_EXPORTER_OTLP_COMPRESSION=brotli');
+    expect(warnings[0].msg).toContain('gzip or none');
+    expect(receiver.headers.at(-1)?.['content-encoding']).toBeUndefined();
+    expect(receiver.spans.filter((s) => s.name === SPAN.root)).toHaveLength(1);
   });
 });
 
