@@ -99,8 +99,8 @@ ${table(['Variant', 'bytes per socket', 'vs floor (drain)'], largest.rows.map((r
 
 ## 7. Settled idle server: memory and event-loop stalls after listening
 
-A fresh server per run (${settings.settled.runs} runs), read once quiet and at least 2.5 s after listening (3.5 s for the
-private provider, which loads 2.5 s after the first listen). RSS is \`process.memoryUsage.rss()\`; the stall is the
+A fresh server per run (${settings.settled.runs} runs), read once quiet and at least 2.5 s after listening (3.5 s with the
+trace on, so the built-in exporter's warm-up request, 2.5 s after the first listen, has been sent). RSS is \`process.memoryUsage.rss()\`; the stall is the
 maximum of \`monitorEventLoopDelay\` (1 ms resolution) over the first 2 s after the listen callback.
 
 ${table(['Variant', 'RSS, MB', 'vs baseline', 'Baseline', 'longest stall in 2 s after listening, ms'], settled.map((r) => [
