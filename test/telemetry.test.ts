@@ -162,12 +162,13 @@ describe('the shutdown trace over each OTLP protocol, exported by graceful-otel 
     'http/protobuf': startOtlpReceiver,
     grpc: startOtlpGrpcReceiver,
   };
-  it.each(Object.keys(receivers))('%s: root and phase spans arrive with a 1 s request in flight; no OpenTelemetry global registered', async (protocol) => {
+  it.each(Object.keys(receivers))('%s: root and phase spans arrive with a 1 s request in flight; no OpenTelemetry package resolvable, no global registered', async (protocol) => {
     const own = protocol === 'http/json' ? receiver : await receivers[protocol]();
     const notes = path.join(dir, 'notes');
     try {
       const app = await startApp(TEST_APP, {
-        nodeArgs: ['--import', path.join(FIXTURES, 'otel-global-probe.mjs')],
+        // No OpenTelemetry package resolvable: the endpoint variable alone turns the export on.
+        nodeArgs: ['--import', path.join(FIXTURES, 'otel-global-probe.mjs'), '-r', path.join(FIXTURES, 'no-otel-packages.cjs')],
         env: { ...otlpEnv(), OTEL_EXPORTER_OTLP_ENDPOINT: own.url, OTEL_EXPORTER_OTLP_PROTOCOL: protocol, NOTES: notes },
       });
       const slow = get(app.port, '/?delay=1000');
