@@ -6,7 +6,9 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
+import grpcJs from '@grpc/grpc-js';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -264,6 +266,39 @@ describe("graceful-otel's own exporter", () => {
       }
     } finally {
       await grpc.close();
+    }
+  });
+
+  it('an error answer is an export error with the status and the start of the body (HTTP 503; gRPC UNIMPLEMENTED); neither is "unreachable"', async () => {
+    const body = `overloaded ${'x'.repeat(300)}`;
+    const failing = http.createServer((request, response) => {
+      request.resume();
+      request.on('end', () => response.writeHead(503, { 'content-type': 'text/plain' }).end(body));
+    });
+    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+    // A gRPC server without the trace service: every call ends with grpc-status 12.
+    const bare = new grpcJs.Server();
+    const grpcPort = await new Promise<number>((resolve, reject) =>
+      bare.bindAsync('127.0.0.1:0', grpcJs.ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port))),
+    );
+    try {
+      const apps = await Promise.all([
+        startApp(TEST_APP, { env: { ...otlpEnv(), OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(failing.address() as net.AddressInfo).port}` } }),
+        startApp(TEST_APP, { env: { ...otlpEnv(), OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${grpcPort}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' } }),
+      ]);
+      await sleep(3200); // past the warm-up request
+      for (const app of apps) app.signal('SIGTERM');
+      await Promise.all(apps.map((a) => a.exited));
+      const detail = (app: (typeof apps)[number]) =>
+        String(app.logs().find((l) => l.event === 'flush.failed' && l.step === 'opentelemetry providers')?.detail);
+      expect(detail(apps[0])).toContain('HTTP 503');
+      expect(detail(apps[0])).toContain(body.slice(0, 200));
+      expect(detail(apps[0])).not.toContain(body.slice(0, 201));
+      expect(detail(apps[1])).toContain('grpc-status 12');
+      for (const app of apps) expect(app.logs().filter((l) => l.event === TRACE_LOG_EVENT.endpointUnreachable)).toEqual([]);
+    } finally {
+      failing.close();
+      bare.forceShutdown();
     }
   });
 
