@@ -13,7 +13,7 @@ import type { TraceBatch } from './batch.js';
 import { encodeJson } from './encode-json.js';
 import { encodeProtobuf } from './encode-protobuf.js';
 import { envResource } from './resource.js';
-import type { SpanRecorder } from './tracer.js';
+import { createRecorder, type RecordedSpan, type SpanRecorder } from './tracer.js';
 import { createTransport, ExportAnswerError, type Transport } from './transport.js';
 
 export interface ExporterReporter {
@@ -30,15 +30,23 @@ export interface OwnExporter {
 
 export function createOwnExporter(config: OtlpConfig, recorder: SpanRecorder, report: ExporterReporter): OwnExporter {
   let transport: Transport | undefined;
+  const encode = (batch: TraceBatch | undefined): Buffer => (config.protocol === 'http/json' ? Buffer.from(encodeJson(batch)) : encodeProtobuf(batch));
   const send = (batch: TraceBatch | undefined, timeoutMs: number, background: boolean): Promise<void> => {
     transport ??= createTransport(config, report.warn);
-    const body = config.protocol === 'http/json' ? Buffer.from(encodeJson(batch)) : encodeProtobuf(batch);
-    return transport.send(body, { timeoutMs, background });
+    return transport.send(encode(batch), { timeoutMs, background });
   };
   const endpoint = config.url.href;
+  let resource: TraceBatch['resource'] | undefined;
+  const batchOf = (spans: RecordedSpan[]): TraceBatch => ({ resource: (resource ??= envResource()), scope: { name: TRACER_NAME, version: VERSION }, spans });
 
   return {
     async warmUp() {
+      // Compiles the span path of the encoder (and the id generation) too; the result is dropped.
+      const scratch = createRecorder();
+      const span = scratch.startSpan(TRACER_NAME, { [TRACER_NAME]: 0 });
+      span.addEvent(TRACER_NAME, { [TRACER_NAME]: 0.5 });
+      span.end();
+      encode(batchOf(scratch.takeEnded()));
       try {
         await send(undefined, config.timeoutMs, true);
         report.debug('OTLP endpoint answered the warm-up request', { endpoint });
@@ -61,7 +69,7 @@ export function createOwnExporter(config: OtlpConfig, recorder: SpanRecorder, re
       if (spans.length === 0) return 'no spans to export';
       const timeoutMs = Math.min(config.timeoutMs, deadline - performance.now());
       if (timeoutMs <= 0) throw new Error(`no time left to export ${spans.length} spans`);
-      await send({ resource: envResource(), scope: { name: TRACER_NAME, version: VERSION }, spans }, timeoutMs, false);
+      await send(batchOf(spans), timeoutMs, false);
       return `${spans.length} spans to ${endpoint}`;
     },
   };

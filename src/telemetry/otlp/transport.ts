@@ -4,10 +4,9 @@
  * while idle: the agent unrefs its free sockets, the http2 session is unref'd between calls.
  */
 import { readFileSync } from 'node:fs';
-import http from 'node:http';
-import http2 from 'node:http2';
-import https from 'node:https';
-import { gzipSync } from 'node:zlib';
+import type * as Http from 'node:http';
+import type * as Http2 from 'node:http2';
+import type * as Https from 'node:https';
 import type { ConfigWarn, OtlpConfig } from './config.js';
 import { TRACE_LOG_EVENT } from '../names.js';
 
@@ -50,11 +49,15 @@ function tlsOptions(config: OtlpConfig, warn: ConfigWarn): { ca?: Buffer; key?: 
   return out;
 }
 
+// Loaded when used: TLS, HTTP/2 and zlib each cost memory an app may not otherwise pay.
+const gzip = (body: Buffer): Buffer => (require('node:zlib') as typeof import('node:zlib')).gzipSync(body);
+
 const excerpt = (body: Buffer): string => body.subarray(0, BODY_EXCERPT * 4).toString('utf8').slice(0, BODY_EXCERPT);
 
 function httpTransport(config: OtlpConfig, tls: ReturnType<typeof tlsOptions>): Transport {
   const secure = config.url.protocol === 'https:';
-  const agent = secure ? new https.Agent({ keepAlive: true, maxSockets: 1, ...tls }) : new http.Agent({ keepAlive: true, maxSockets: 1 });
+  const client = (secure ? require('node:https') : require('node:http')) as typeof Https | typeof Http;
+  const agent = secure ? new (client as typeof Https).Agent({ keepAlive: true, maxSockets: 1, ...tls }) : new client.Agent({ keepAlive: true, maxSockets: 1 });
   const headers = {
     ...config.headers,
     'content-type': CONTENT_TYPE[config.protocol],
@@ -62,7 +65,7 @@ function httpTransport(config: OtlpConfig, tls: ReturnType<typeof tlsOptions>): 
   };
   const post = (payload: Buffer, options: SendOptions): Promise<{ reused: boolean }> =>
     new Promise((resolve, reject) => {
-      const request = (secure ? https : http).request(config.url, { method: 'POST', agent, headers: { ...headers, 'content-length': payload.length } });
+      const request = client.request(config.url, { method: 'POST', agent, headers: { ...headers, 'content-length': payload.length } });
       const timer = setTimeout(() => request.destroy(new Error(`no answer within ${options.timeoutMs} ms`)), options.timeoutMs);
       timer.unref();
       if (options.background === true) request.once('socket', (socket) => socket.unref());
@@ -85,7 +88,7 @@ function httpTransport(config: OtlpConfig, tls: ReturnType<typeof tlsOptions>): 
     });
   return {
     async send(body, options) {
-      const payload = config.compression === 'gzip' ? gzipSync(body) : body;
+      const payload = config.compression === 'gzip' ? gzip(body) : body;
       try {
         await post(payload, options);
       } catch (error) {
@@ -98,8 +101,9 @@ function httpTransport(config: OtlpConfig, tls: ReturnType<typeof tlsOptions>): 
 }
 
 function grpcTransport(config: OtlpConfig, tls: ReturnType<typeof tlsOptions>): Transport {
-  let session: http2.ClientHttp2Session | undefined;
-  const connect = (): http2.ClientHttp2Session => {
+  const http2 = require('node:http2') as typeof Http2;
+  let session: Http2.ClientHttp2Session | undefined;
+  const connect = (): Http2.ClientHttp2Session => {
     if (session !== undefined && !session.closed && !session.destroyed) return session;
     const opened = http2.connect(config.url.origin, config.url.protocol === 'https:' ? tls : {});
     // Errors reach the call's stream; a collector closing the idle session is not one to report.
@@ -112,7 +116,7 @@ function grpcTransport(config: OtlpConfig, tls: ReturnType<typeof tlsOptions>): 
   };
   return {
     send(body, options) {
-      const payload = config.compression === 'gzip' ? gzipSync(body) : body;
+      const payload = config.compression === 'gzip' ? gzip(body) : body;
       // The gRPC message frame: compressed flag, 4-byte big-endian length, message.
       const frame = Buffer.alloc(5 + payload.length);
       frame.writeUInt8(config.compression === 'gzip' ? 1 : 0, 0);
@@ -134,7 +138,7 @@ function grpcTransport(config: OtlpConfig, tls: ReturnType<typeof tlsOptions>): 
         let grpcStatus: string | undefined;
         let grpcMessage = '';
         const chunks: Buffer[] = [];
-        const read = (headers: http2.IncomingHttpHeaders): void => {
+        const read = (headers: Http2.IncomingHttpHeaders): void => {
           if (headers['grpc-status'] !== undefined) grpcStatus = String(headers['grpc-status']);
           if (headers['grpc-message'] !== undefined) grpcMessage = decodeURIComponent(String(headers['grpc-message']));
         };
