@@ -208,30 +208,36 @@ describe("graceful-otel's own exporter", () => {
     const grpc = (await startOtlpGrpcReceiver()) as Receiver;
     try {
       const port = await refusedPort();
-      const [protobufApp, grpcApp, refusedApp] = await Promise.all([
+      const [protobufApp, grpcApp, refusedApp, refusedGrpcApp] = await Promise.all([
         startApp(TEST_APP, { env: { ...otlpEnv(), OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' } }),
         startApp(TEST_APP, { env: { ...otlpEnv(), OTEL_EXPORTER_OTLP_ENDPOINT: grpc.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' } }),
         startApp(TEST_APP, { env: { ...otlpEnv(), OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` } }),
+        startApp(TEST_APP, { env: { ...otlpEnv(), OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' } }),
       ]);
-      const unreachable = await refusedApp.waitForEvent(TRACE_LOG_EVENT.endpointUnreachable, 6000);
-      expect(unreachable.msg).toContain(`127.0.0.1:${port}`);
-      expect(unreachable.msg).toContain('connection refused');
+      for (const app of [refusedApp, refusedGrpcApp]) {
+        const unreachable = await app.waitForEvent(TRACE_LOG_EVENT.endpointUnreachable, 6000);
+        expect(unreachable.msg).toContain(`127.0.0.1:${port}`);
+        expect(unreachable.msg).toContain('connection refused');
+      }
       await sleep(4000 - 2500);
       // The warm-up request, and nothing else, before SIGTERM.
       expect(receiver.requests.protobuf).toBe(1);
       expect(receiver.spans).toHaveLength(0);
       expect(grpc.requests.grpc).toBe(1);
       expect(protobufApp.logs().filter((l) => l.event === TRACE_LOG_EVENT.endpointUnreachable)).toEqual([]);
-      for (const app of [protobufApp, grpcApp, refusedApp]) app.signal('SIGTERM');
-      const exits = await Promise.all([protobufApp.exited, grpcApp.exited, refusedApp.exited]);
-      expect(exits.map((e) => e.code)).toEqual([0, 0, 0]);
+      for (const app of [protobufApp, grpcApp, refusedApp, refusedGrpcApp]) app.signal('SIGTERM');
+      const exits = await Promise.all([protobufApp.exited, grpcApp.exited, refusedApp.exited, refusedGrpcApp.exited]);
+      expect(exits.map((e) => e.code)).toEqual([0, 0, 0, 0]);
       // The shutdown trace in one more request each.
       expect(receiver.requests.protobuf).toBe(2);
       expect(grpc.requests.grpc).toBe(2);
       for (const spans of [receiver.spans, grpc.spans]) expect(spans.filter((s) => s.name === SPAN.root)).toHaveLength(1);
       // The warning came once, and the refused export is a flush failure, not a crash.
       expect(refusedApp.logs().filter((l) => l.event === TRACE_LOG_EVENT.endpointUnreachable)).toHaveLength(1);
-      expect(refusedApp.logs().some((l) => l.event === 'flush.failed' && l.step === 'opentelemetry providers')).toBe(true);
+      for (const app of [refusedApp, refusedGrpcApp]) {
+        const failed = app.logs().find((l) => l.event === 'flush.failed' && l.step === 'opentelemetry providers');
+        expect(String(failed?.detail)).toContain(`http://127.0.0.1:${port}: connection refused`);
+      }
     } finally {
       receiver.requests.protobuf = 0;
       await grpc.close();

@@ -28,6 +28,17 @@ export interface OwnExporter {
   flush(deadline: number): Promise<string>;
 }
 
+/**
+ * Why a request got no answer: the connection error in words (an HTTP/2 stream error carries it as
+ * its cause), else the error's own message (a TLS error says more than its code).
+ */
+function failureInWords(error: unknown): string {
+  let e = error as (NodeJS.ErrnoException & { cause?: unknown }) | undefined;
+  while (e?.cause !== undefined && (e.code === undefined || e.code.startsWith('ERR_HTTP2'))) e = e.cause as typeof e;
+  const words = causeInWords(e ?? {} as NodeJS.ErrnoException);
+  return words === e?.code && e.message ? e.message : words;
+}
+
 export function createOwnExporter(config: OtlpConfig, recorder: SpanRecorder, report: ExporterReporter): OwnExporter {
   let transport: Transport | undefined;
   const encode = (batch: TraceBatch | undefined): Buffer => (config.protocol === 'http/json' ? Buffer.from(encodeJson(batch)) : encodeProtobuf(batch));
@@ -56,7 +67,7 @@ export function createOwnExporter(config: OtlpConfig, recorder: SpanRecorder, re
           report.debug(`OTLP endpoint answered the warm-up request with an error: ${error.message}`, { endpoint });
           return;
         }
-        const cause = causeInWords(error as NodeJS.ErrnoException);
+        const cause = failureInWords(error);
         report.warn(`the OTLP endpoint ${endpoint} cannot be reached (${cause}): the shutdown trace will not arrive unless it comes up`, {
           event: TRACE_LOG_EVENT.endpointUnreachable,
           endpoint,
@@ -69,7 +80,13 @@ export function createOwnExporter(config: OtlpConfig, recorder: SpanRecorder, re
       if (spans.length === 0) return 'no spans to export';
       const timeoutMs = Math.min(config.timeoutMs, deadline - performance.now());
       if (timeoutMs <= 0) throw new Error(`no time left to export ${spans.length} spans`);
-      await send(batchOf(spans), timeoutMs, false);
+      try {
+        await send(batchOf(spans), timeoutMs, false);
+      } catch (error) {
+        // Worded as the endpoint probe words it: where, then why.
+        const why = error instanceof ExportAnswerError ? `answered ${error.message}` : failureInWords(error);
+        throw new Error(`graceful-otel's exporter: ${config.url.origin}: ${why} (${spans.length} spans to ${endpoint} not exported)`);
+      }
       return `${spans.length} spans to ${endpoint}`;
     },
   };
