@@ -8,10 +8,13 @@ import type * as Http from 'node:http';
 import type * as Http2 from 'node:http2';
 import type * as Https from 'node:https';
 import type { ConfigWarn, OtlpConfig } from './config.js';
-import { TRACE_LOG_EVENT } from '../names.js';
+import { VERSION } from '../../version.js';
+import { TRACE_LOG_EVENT, TRACER_NAME } from '../names.js';
 
 const GRPC_EXPORT_PATH = '/opentelemetry.proto.collector.trace.v1.TraceService/Export';
 const CONTENT_TYPE = { 'http/json': 'application/json', 'http/protobuf': 'application/x-protobuf', grpc: 'application/grpc' } as const;
+/** The OTLP exporter specification asks exporters to name themselves. */
+const USER_AGENT = `${TRACER_NAME}/${VERSION}`;
 /** How much of an error answer's body goes into the error message. */
 const BODY_EXCERPT = 200;
 
@@ -57,8 +60,9 @@ const excerpt = (body: Buffer): string => body.subarray(0, BODY_EXCERPT * 4).toS
 function httpTransport(config: OtlpConfig, tls: ReturnType<typeof tlsOptions>): Transport {
   const secure = config.url.protocol === 'https:';
   const client = (secure ? require('node:https') : require('node:http')) as typeof Https | typeof Http;
-  const agent = secure ? new (client as typeof Https).Agent({ keepAlive: true, maxSockets: 1, ...tls }) : new client.Agent({ keepAlive: true, maxSockets: 1 });
+  const agent = secure ? new (client as typeof Https).Agent({ keepAlive: true, ...tls }) : new client.Agent({ keepAlive: true });
   const headers = {
+    'user-agent': USER_AGENT,
     ...config.headers,
     'content-type': CONTENT_TYPE[config.protocol],
     ...(config.compression === 'gzip' ? { 'content-encoding': 'gzip' } : {}),
@@ -77,6 +81,11 @@ function httpTransport(config: OtlpConfig, tls: ReturnType<typeof tlsOptions>): 
       request.once('response', (response) => {
         const chunks: Buffer[] = [];
         response.on('data', (chunk: Buffer) => chunks.push(chunk));
+        // The connection dropped (or the timer destroyed it) halfway through the answer.
+        response.once('error', (error) => {
+          clearTimeout(timer);
+          reject(error);
+        });
         response.once('end', () => {
           clearTimeout(timer);
           const status = response.statusCode ?? 0;
@@ -126,6 +135,7 @@ function grpcTransport(config: OtlpConfig, tls: ReturnType<typeof tlsOptions>): 
       if (options.background !== true) s.ref();
       return new Promise<void>((resolve, reject) => {
         const stream = s.request({
+          'user-agent': USER_AGENT,
           ...config.headers,
           ':method': 'POST',
           ':path': GRPC_EXPORT_PATH,
