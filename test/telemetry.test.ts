@@ -308,6 +308,34 @@ describe("graceful-otel's own exporter", () => {
     }
   });
 
+  it('a collector that closes the idle warm-up connection: no error, no log line; the shutdown export opens a new one', async () => {
+    const bodies: string[] = [];
+    const closing = http.createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => (body += chunk));
+      request.on('end', () => {
+        bodies.push(body);
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        // As a proxy with a short idle timeout does: no Keep-Alive hint, the socket just goes.
+        setTimeout(() => request.socket.destroy(), 200);
+      });
+    });
+    await new Promise<void>((resolve) => closing.listen(0, '127.0.0.1', resolve));
+    try {
+      const app = await startApp(TEST_APP, { env: { ...otlpEnv(), OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(closing.address() as net.AddressInfo).port}` } });
+      await sleep(3300); // the warm-up at 2.5 s, its connection closed 200 ms later
+      expect(bodies).toHaveLength(1);
+      app.signal('SIGTERM');
+      expect((await app.exited).code).toBe(0);
+      expect(bodies).toHaveLength(2);
+      expect(bodies[1]).toContain(SPAN.root);
+      expect(app.logs().filter((l) => Number(l.level) >= 40)).toEqual([]);
+      expect(app.stderr.join('')).not.toMatch(/error/i);
+    } finally {
+      closing.close();
+    }
+  });
+
   it('an invalid OTEL_EXPORTER_OTLP_COMPRESSION is named in a warning with what is accepted; the trace still arrives, uncompressed', async () => {
     const app = await startApp(TEST_APP, { env: { ...otlpEnv(), OTEL_EXPORTER_OTLP_COMPRESSION: 'brotli' } });
     app.signal('SIGTERM');
