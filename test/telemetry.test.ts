@@ -336,6 +336,26 @@ describe("graceful-otel's own exporter", () => {
     }
   });
 
+  it('its connection never keeps the process alive: an app that closes its server after the warm-up exits by itself (http/protobuf, grpc)', async () => {
+    const grpc = (await startOtlpGrpcReceiver()) as Receiver;
+    try {
+      const env = { ...otlpEnv(), CLOSE_AFTER_MS: '3000' };
+      const apps = await Promise.all([
+        startApp(path.join(FIXTURES, 'self-closing-app.cjs'), { env: { ...env, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' } }),
+        startApp(path.join(FIXTURES, 'self-closing-app.cjs'), { env: { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: grpc.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' } }),
+      ]);
+      const exits = await Promise.all(apps.map((app) => app.exited));
+      expect(exits.map((e) => e.code)).toEqual([0, 0]);
+      for (const exit of exits) expect(exit.ms).toBeLessThan(5000);
+      // The warm-up connection was open when the server closed.
+      expect(receiver.requests.protobuf).toBe(1);
+      expect(grpc.requests.grpc).toBe(1);
+    } finally {
+      receiver.requests.protobuf = 0;
+      await grpc.close();
+    }
+  });
+
   it('an invalid OTEL_EXPORTER_OTLP_COMPRESSION is named in a warning with what is accepted; the trace still arrives, uncompressed', async () => {
     const app = await startApp(TEST_APP, { env: { ...otlpEnv(), OTEL_EXPORTER_OTLP_COMPRESSION: 'brotli' } });
     app.signal('SIGTERM');
