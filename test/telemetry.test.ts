@@ -40,6 +40,8 @@ beforeAll(async () => {
 afterAll(() => receiver.close());
 beforeEach(() => {
   receiver.spans.length = 0;
+  receiver.headers.length = 0;
+  for (const encoding of Object.keys(receiver.requests)) receiver.requests[encoding] = 0;
   dir = mkdtempSync(path.join(os.tmpdir(), 'graceful-otel-tel-'));
 });
 afterEach(async () => {
@@ -239,7 +241,6 @@ describe("graceful-otel's own exporter", () => {
         expect(String(failed?.detail)).toContain(`http://127.0.0.1:${port}: connection refused`);
       }
     } finally {
-      receiver.requests.protobuf = 0;
       await grpc.close();
     }
   }, 20_000);
@@ -351,7 +352,6 @@ describe("graceful-otel's own exporter", () => {
       expect(receiver.requests.protobuf).toBe(1);
       expect(grpc.requests.grpc).toBe(1);
     } finally {
-      receiver.requests.protobuf = 0;
       await grpc.close();
     }
   });
