@@ -356,6 +356,22 @@ describe("graceful-otel's own exporter", () => {
     }
   });
 
+  it('endpoints as the spec reads them (traces endpoint as is, /v1/traces appended after a trailing slash); an invalid protocol is named and http/protobuf used', async () => {
+    const apps = await Promise.all([
+      startApp(TEST_APP, { env: { ...otlpEnv(), OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.url}/v1/traces`, OTEL_SERVICE_NAME: 'traces-endpoint' } }),
+      startApp(TEST_APP, { env: { ...otlpEnv(), OTEL_EXPORTER_OTLP_ENDPOINT: `${receiver.url}/`, OTEL_SERVICE_NAME: 'trailing-slash' } }),
+      startApp(TEST_APP, { env: { ...otlpEnv(), OTEL_EXPORTER_OTLP_PROTOCOL: 'http/xml', OTEL_SERVICE_NAME: 'bad-protocol' } }),
+    ]);
+    for (const app of apps) app.signal('SIGTERM');
+    await Promise.all(apps.map((a) => a.exited));
+    const services = receiver.spans.filter((s) => s.name === SPAN.root).map((s) => s.resource?.[RESOURCE_ATTR.serviceName]);
+    expect(services.sort()).toEqual(['bad-protocol', 'traces-endpoint', 'trailing-slash']);
+    expect(receiver.requests).toMatchObject({ json: 2, protobuf: 1 });
+    const warning = apps[2].logs().find((l) => l.event === TRACE_LOG_EVENT.exporterConfig);
+    expect(warning?.msg).toContain('OTEL_EXPORTER_OTLP_PROTOCOL=http/xml');
+    expect(warning?.msg).toContain('http/protobuf, http/json, grpc');
+  });
+
   it('an invalid OTEL_EXPORTER_OTLP_COMPRESSION is named in a warning with what is accepted; the trace still arrives, uncompressed', async () => {
     const app = await startApp(TEST_APP, { env: { ...otlpEnv(), OTEL_EXPORTER_OTLP_COMPRESSION: 'brotli' } });
     app.signal('SIGTERM');
