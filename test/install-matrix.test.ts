@@ -3,8 +3,9 @@
  * @opentelemetry/api 1.9.1 with auto-instrumentations-node 0.81.0 pinned, (b) the newest versions,
  * (c) an app with its own NodeSDK setup file (exporting over gRPC), (d) no OpenTelemetry at all.
  * In (a)–(c) the shutdown trace (root + phase spans) arrives at a real OTLP receiver with a 1 s
- * request in flight at SIGTERM, and `npm ls` shows one copy of the API. (d) is also the install
- * budget: packages, size, no install-script warning.
+ * request in flight at SIGTERM, and `npm ls` shows one copy of the API. In (d) it arrives too once
+ * OTEL_EXPORTER_OTLP_ENDPOINT is set (graceful-otel's own exporter), and without it one line says
+ * how to get it; (d) is also the install budget: packages, size, no install-script warning.
  *
  * Installs need the npm registry. Each scratch app's node_modules is cached under the OS temp
  * directory, keyed by its dependency set and graceful-otel's, so a run installs them once (the
@@ -21,7 +22,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { startOtlpReceiver } from '../examples/lib/otlp-receiver.mjs';
 // @ts-expect-error plain JS module shared with the demo
 import { startOtlpGrpcReceiver } from '../examples/lib/otlp-grpc-receiver.mjs';
-import { ATTR, SPAN, TRACER_NAME } from '../src/telemetry/names.js';
+import { ATTR, SPAN, TRACE_LOG_EVENT, TRACER_NAME } from '../src/telemetry/names.js';
 import { FIXTURES, get, ROOT, startApp, stopAll } from './helpers/app.js';
 import type { ReceivedSpan as Span, Receiver } from './helpers/otlp.js';
 
@@ -172,15 +173,38 @@ describe('the packed tarball in scratch apps', () => {
     const modules = path.join(dir, 'node_modules');
     const names = listPackages(modules);
     expect(names).toContain('graceful-otel');
+    // No SDK: only the API, which prom-client depends on.
+    expect(names.filter((name) => name.startsWith('@opentelemetry/'))).toEqual(['@opentelemetry/api']);
     expect(names.length, names.join(' ')).toBeLessThanOrEqual(20);
     expect(duBytes(modules) / 1e6).toBeLessThanOrEqual(10);
     expect(output).not.toMatch(/install script|allowScripts|allow-scripts/i);
     const app = await startApp(path.join(dir, 'app.mjs'), { cwd: dir, env: { OTEL_SDK_DISABLED: undefined } });
     app.signal('SIGTERM');
     expect((await app.exited).code).toBe(0);
-    const hints = app.logs().filter((line) => line.event === 'trace.unavailable');
+    const hints = app.logs().filter((line) => line.event === TRACE_LOG_EVENT.unavailable);
     expect(hints).toHaveLength(1);
-    expect(String(hints[0].msg)).toContain('@opentelemetry/sdk-trace');
+    expect(String(hints[0].msg)).toContain('OTEL_EXPORTER_OTLP_ENDPOINT');
+  }, 30_000);
+
+  it.each(['http/protobuf', 'grpc'])('d-no-opentelemetry with OTEL_EXPORTER_OTLP_ENDPOINT set (%s): graceful-otel exports the shutdown trace itself', async (protocol) => {
+    const { dir } = installs.get('d-no-opentelemetry')!;
+    const receiver = protocol === 'grpc' ? grpc : http;
+    const app = await startApp(path.join(dir, 'app.mjs'), {
+      cwd: dir,
+      env: { OTEL_SDK_DISABLED: undefined, OTEL_EXPORTER_OTLP_ENDPOINT: receiver.url, OTEL_EXPORTER_OTLP_PROTOCOL: protocol, OTEL_SERVICE_NAME: `d-${protocol}` },
+    });
+    const slow = get(app.port, '/?delay=1000');
+    await app.received();
+    app.signal('SIGTERM');
+    expect((await slow).status).toBe(200);
+    expect((await app.exited).code).toBe(0);
+    const spans = receiver.spans.filter((span) => span.resource?.['service.name'] === `d-${protocol}`);
+    const root = spans.find((span) => span.name === SPAN.root);
+    expect(root?.scope).toBe(TRACER_NAME);
+    expect(root?.attributes[ATTR.inflightRequests]).toBe(1);
+    expect(childrenOf(spans, root!).map((span) => span.name).sort()).toEqual([`${SPAN.phasePrefix}drain`, `${SPAN.phasePrefix}hooks`]);
+    expect(app.logs().filter((line) => line.event === TRACE_LOG_EVENT.unavailable)).toEqual([]);
+    expect(app.logs().find((line) => line.event === 'shutdown.started')?.trace_id).toBe(root?.traceId);
   }, 30_000);
 });
 

@@ -6,7 +6,9 @@
  */
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdtempSync, readFileSync, rmSync, existsSync } from 'node:fs';
+import http from 'node:http';
 import net from 'node:net';
+import grpcJs from '@grpc/grpc-js';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from 'vitest';
@@ -14,7 +16,7 @@ import { afterAll, afterEach, beforeAll, beforeEach, describe, expect, it } from
 import { startOtlpReceiver } from '../examples/lib/otlp-receiver.mjs';
 // @ts-expect-error plain JS module shared with the demo
 import { startOtlpGrpcReceiver } from '../examples/lib/otlp-grpc-receiver.mjs';
-import { ATTR, SPAN, SPAN_EVENT, TRACER_NAME } from '../src/telemetry/names.js';
+import { ATTR, RESOURCE_ATTR, SPAN, SPAN_EVENT, TRACE_LOG_EVENT, TRACER_NAME } from '../src/telemetry/names.js';
 import { FIXTURES, get, sleep, startApp, stopAll } from './helpers/app.js';
 import type { ReceivedSpan as Span, Receiver } from './helpers/otlp.js';
 
@@ -38,6 +40,8 @@ beforeAll(async () => {
 afterAll(() => receiver.close());
 beforeEach(() => {
   receiver.spans.length = 0;
+  receiver.headers.length = 0;
+  for (const encoding of Object.keys(receiver.requests)) receiver.requests[encoding] = 0;
   dir = mkdtempSync(path.join(os.tmpdir(), 'graceful-otel-tel-'));
 });
 afterEach(async () => {
@@ -141,7 +145,7 @@ describe('the shutdown trace', () => {
     expect(app.logs().find((l) => l.event === 'shutdown.started')?.trace_id).toBe(root?.traceId);
   });
 
-  it('starts its own SDK when the app has none; OTEL_SDK_DISABLED=true turns it off', async () => {
+  it('graceful-otel exports it on its own when the app has no SDK; OTEL_SDK_DISABLED=true turns it off', async () => {
     const on = await startApp(TEST_APP, { env: otlpEnv() });
     on.signal('SIGTERM');
     await on.exited;
@@ -162,12 +166,13 @@ describe('the shutdown trace over each OTLP protocol, exported by graceful-otel 
     'http/protobuf': startOtlpReceiver,
     grpc: startOtlpGrpcReceiver,
   };
-  it.each(Object.keys(receivers))('%s: root and phase spans arrive with a 1 s request in flight; no OpenTelemetry global registered', async (protocol) => {
+  it.each(Object.keys(receivers))('%s: root and phase spans arrive with a 1 s request in flight; no OpenTelemetry package resolvable, no global registered', async (protocol) => {
     const own = protocol === 'http/json' ? receiver : await receivers[protocol]();
     const notes = path.join(dir, 'notes');
     try {
       const app = await startApp(TEST_APP, {
-        nodeArgs: ['--import', path.join(FIXTURES, 'otel-global-probe.mjs')],
+        // No OpenTelemetry package resolvable: the endpoint variable alone turns the export on.
+        nodeArgs: ['--import', path.join(FIXTURES, 'otel-global-probe.mjs'), '-r', path.join(FIXTURES, 'no-otel-packages.cjs')],
         env: { ...otlpEnv(), OTEL_EXPORTER_OTLP_ENDPOINT: own.url, OTEL_EXPORTER_OTLP_PROTOCOL: protocol, NOTES: notes },
       });
       const slow = get(app.port, '/?delay=1000');
@@ -183,11 +188,200 @@ describe('the shutdown trace over each OTLP protocol, exported by graceful-otel 
       expect(children.sort()).toEqual([`${SPAN.phasePrefix}drain`, `${SPAN.phasePrefix}hooks`]);
       const encoding = protocol === 'grpc' ? 'grpc' : protocol === 'http/json' ? 'json' : 'protobuf';
       expect(own.requests[encoding]).toBeGreaterThan(0);
-      // Private provider: the app's global OpenTelemetry state stayed empty.
+      // graceful-otel's own exporter: the app's global OpenTelemetry state stayed empty.
       expect(readFileSync(notes, 'utf8')).toContain('otel globals: []');
     } finally {
       if (own !== receiver) await own.close();
     }
+  });
+});
+
+describe("graceful-otel's own exporter", () => {
+  /** A port with nothing listening on it. */
+  const refusedPort = async (): Promise<number> => {
+    const server = net.createServer();
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    const port = (server.address() as net.AddressInfo).port;
+    await new Promise((resolve) => server.close(resolve));
+    return port;
+  };
+
+  it('warms up with one empty request 2.5 s after listen (idle server, no traffic); a refused endpoint is reported before SIGTERM', async () => {
+    const grpc = (await startOtlpGrpcReceiver()) as Receiver;
+    try {
+      const port = await refusedPort();
+      const [protobufApp, grpcApp, refusedApp, refusedGrpcApp] = await Promise.all([
+        startApp(TEST_APP, { env: { ...otlpEnv(), OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' } }),
+        startApp(TEST_APP, { env: { ...otlpEnv(), OTEL_EXPORTER_OTLP_ENDPOINT: grpc.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' } }),
+        startApp(TEST_APP, { env: { ...otlpEnv(), OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}` } }),
+        startApp(TEST_APP, { env: { ...otlpEnv(), OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${port}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' } }),
+      ]);
+      for (const app of [refusedApp, refusedGrpcApp]) {
+        const unreachable = await app.waitForEvent(TRACE_LOG_EVENT.endpointUnreachable, 6000);
+        expect(unreachable.msg).toContain(`127.0.0.1:${port}`);
+        expect(unreachable.msg).toContain('connection refused');
+      }
+      await sleep(4000 - 2500);
+      // The warm-up request, and nothing else, before SIGTERM.
+      expect(receiver.requests.protobuf).toBe(1);
+      expect(receiver.spans).toHaveLength(0);
+      expect(grpc.requests.grpc).toBe(1);
+      expect(protobufApp.logs().filter((l) => l.event === TRACE_LOG_EVENT.endpointUnreachable)).toEqual([]);
+      for (const app of [protobufApp, grpcApp, refusedApp, refusedGrpcApp]) app.signal('SIGTERM');
+      const exits = await Promise.all([protobufApp.exited, grpcApp.exited, refusedApp.exited, refusedGrpcApp.exited]);
+      expect(exits.map((e) => e.code)).toEqual([0, 0, 0, 0]);
+      // The shutdown trace in one more request each.
+      expect(receiver.requests.protobuf).toBe(2);
+      expect(grpc.requests.grpc).toBe(2);
+      for (const spans of [receiver.spans, grpc.spans]) expect(spans.filter((s) => s.name === SPAN.root)).toHaveLength(1);
+      // The warning came once, and the refused export is a flush failure, not a crash.
+      expect(refusedApp.logs().filter((l) => l.event === TRACE_LOG_EVENT.endpointUnreachable)).toHaveLength(1);
+      for (const app of [refusedApp, refusedGrpcApp]) {
+        const failed = app.logs().find((l) => l.event === 'flush.failed' && l.step === 'opentelemetry providers');
+        expect(String(failed?.detail)).toContain(`http://127.0.0.1:${port}: connection refused`);
+      }
+    } finally {
+      await grpc.close();
+    }
+  }, 20_000);
+
+  it('gzip compression and OTEL_EXPORTER_OTLP_HEADERS reach the receiver (http/protobuf and grpc); the resource from OTEL_RESOURCE_ATTRIBUTES, the pid and host name', async () => {
+    const grpc = (await startOtlpGrpcReceiver()) as Receiver;
+    try {
+      const env = {
+        ...otlpEnv(),
+        OTEL_EXPORTER_OTLP_COMPRESSION: 'gzip',
+        OTEL_EXPORTER_OTLP_HEADERS: 'x-api-key=s%20cret,tenant=blue',
+        OTEL_EXPORTER_OTLP_TRACES_HEADERS: 'tenant=green',
+        OTEL_RESOURCE_ATTRIBUTES: 'deployment.environment=st%C3%A4ging,service.name=ignored',
+      };
+      const apps = await Promise.all([
+        startApp(TEST_APP, { env: { ...env, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' } }),
+        startApp(TEST_APP, { env: { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: grpc.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' } }),
+      ]);
+      for (const app of apps) app.signal('SIGTERM');
+      await Promise.all(apps.map((a) => a.exited));
+      const http = receiver.headers.at(-1) as Record<string, string>;
+      expect(http['content-encoding']).toBe('gzip');
+      expect(http['x-api-key']).toBe('s cret');
+      expect(http.tenant).toBe('green');
+      expect(grpc.headers.at(-1)).toMatchObject({ 'x-api-key': 's cret', tenant: 'green' });
+      for (const spans of [receiver.spans, grpc.spans]) {
+        const root = spans.find((s) => s.name === SPAN.root);
+        expect(root?.resource).toMatchObject({ [RESOURCE_ATTR.serviceName]: 'telemetry-test', 'deployment.environment': 'stäging', [RESOURCE_ATTR.hostName]: os.hostname() });
+        expect(typeof root?.resource?.[RESOURCE_ATTR.processPid]).toBe('number');
+      }
+    } finally {
+      await grpc.close();
+    }
+  });
+
+  it('an error answer is an export error with the status and the start of the body (HTTP 503; gRPC UNIMPLEMENTED); neither is "unreachable"', async () => {
+    const body = `overloaded ${'x'.repeat(300)}`;
+    const failing = http.createServer((request, response) => {
+      request.resume();
+      request.on('end', () => response.writeHead(503, { 'content-type': 'text/plain' }).end(body));
+    });
+    await new Promise<void>((resolve) => failing.listen(0, '127.0.0.1', resolve));
+    // A gRPC server without the trace service: every call ends with grpc-status 12.
+    const bare = new grpcJs.Server();
+    const grpcPort = await new Promise<number>((resolve, reject) =>
+      bare.bindAsync('127.0.0.1:0', grpcJs.ServerCredentials.createInsecure(), (error, port) => (error ? reject(error) : resolve(port))),
+    );
+    try {
+      const apps = await Promise.all([
+        startApp(TEST_APP, { env: { ...otlpEnv(), OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(failing.address() as net.AddressInfo).port}` } }),
+        startApp(TEST_APP, { env: { ...otlpEnv(), OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${grpcPort}`, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' } }),
+      ]);
+      await sleep(3200); // past the warm-up request
+      for (const app of apps) app.signal('SIGTERM');
+      await Promise.all(apps.map((a) => a.exited));
+      const detail = (app: (typeof apps)[number]) =>
+        String(app.logs().find((l) => l.event === 'flush.failed' && l.step === 'opentelemetry providers')?.detail);
+      expect(detail(apps[0])).toContain('HTTP 503');
+      expect(detail(apps[0])).toContain(body.slice(0, 200));
+      expect(detail(apps[0])).not.toContain(body.slice(0, 201));
+      expect(detail(apps[1])).toContain('grpc-status 12');
+      for (const app of apps) expect(app.logs().filter((l) => l.event === TRACE_LOG_EVENT.endpointUnreachable)).toEqual([]);
+    } finally {
+      failing.close();
+      bare.forceShutdown();
+    }
+  });
+
+  it('a collector that closes the idle warm-up connection: no error, no log line; the shutdown export opens a new one', async () => {
+    const bodies: string[] = [];
+    const closing = http.createServer((request, response) => {
+      let body = '';
+      request.on('data', (chunk) => (body += chunk));
+      request.on('end', () => {
+        bodies.push(body);
+        response.writeHead(200, { 'content-type': 'application/json' }).end('{}');
+        // As a proxy with a short idle timeout does: no Keep-Alive hint, the socket just goes.
+        setTimeout(() => request.socket.destroy(), 200);
+      });
+    });
+    await new Promise<void>((resolve) => closing.listen(0, '127.0.0.1', resolve));
+    try {
+      const app = await startApp(TEST_APP, { env: { ...otlpEnv(), OTEL_EXPORTER_OTLP_ENDPOINT: `http://127.0.0.1:${(closing.address() as net.AddressInfo).port}` } });
+      await sleep(3300); // the warm-up at 2.5 s, its connection closed 200 ms later
+      expect(bodies).toHaveLength(1);
+      app.signal('SIGTERM');
+      expect((await app.exited).code).toBe(0);
+      expect(bodies).toHaveLength(2);
+      expect(bodies[1]).toContain(SPAN.root);
+      expect(app.logs().filter((l) => Number(l.level) >= 40)).toEqual([]);
+      expect(app.stderr.join('')).not.toMatch(/error/i);
+    } finally {
+      closing.close();
+    }
+  });
+
+  it('its connection never keeps the process alive: an app that closes its server after the warm-up exits by itself (http/protobuf, grpc)', async () => {
+    const grpc = (await startOtlpGrpcReceiver()) as Receiver;
+    try {
+      const env = { ...otlpEnv(), CLOSE_AFTER_MS: '3000' };
+      const apps = await Promise.all([
+        startApp(path.join(FIXTURES, 'self-closing-app.cjs'), { env: { ...env, OTEL_EXPORTER_OTLP_PROTOCOL: 'http/protobuf' } }),
+        startApp(path.join(FIXTURES, 'self-closing-app.cjs'), { env: { ...env, OTEL_EXPORTER_OTLP_ENDPOINT: grpc.url, OTEL_EXPORTER_OTLP_PROTOCOL: 'grpc' } }),
+      ]);
+      const exits = await Promise.all(apps.map((app) => app.exited));
+      expect(exits.map((e) => e.code)).toEqual([0, 0]);
+      for (const exit of exits) expect(exit.ms).toBeLessThan(5000);
+      // The warm-up connection was open when the server closed.
+      expect(receiver.requests.protobuf).toBe(1);
+      expect(grpc.requests.grpc).toBe(1);
+    } finally {
+      await grpc.close();
+    }
+  });
+
+  it('endpoints as the spec reads them (traces endpoint as is, /v1/traces appended after a trailing slash); an invalid protocol is named and http/protobuf used', async () => {
+    const apps = await Promise.all([
+      startApp(TEST_APP, { env: { ...otlpEnv(), OTEL_EXPORTER_OTLP_ENDPOINT: 'http://127.0.0.1:9', OTEL_EXPORTER_OTLP_TRACES_ENDPOINT: `${receiver.url}/v1/traces`, OTEL_SERVICE_NAME: 'traces-endpoint' } }),
+      startApp(TEST_APP, { env: { ...otlpEnv(), OTEL_EXPORTER_OTLP_ENDPOINT: `${receiver.url}/`, OTEL_SERVICE_NAME: 'trailing-slash' } }),
+      startApp(TEST_APP, { env: { ...otlpEnv(), OTEL_EXPORTER_OTLP_PROTOCOL: 'http/xml', OTEL_SERVICE_NAME: 'bad-protocol' } }),
+    ]);
+    for (const app of apps) app.signal('SIGTERM');
+    await Promise.all(apps.map((a) => a.exited));
+    const services = receiver.spans.filter((s) => s.name === SPAN.root).map((s) => s.resource?.[RESOURCE_ATTR.serviceName]);
+    expect(services.sort()).toEqual(['bad-protocol', 'traces-endpoint', 'trailing-slash']);
+    expect(receiver.requests).toMatchObject({ json: 2, protobuf: 1 });
+    const warning = apps[2].logs().find((l) => l.event === TRACE_LOG_EVENT.exporterConfig);
+    expect(warning?.msg).toContain('OTEL_EXPORTER_OTLP_PROTOCOL=http/xml');
+    expect(warning?.msg).toContain('http/protobuf, http/json, grpc');
+  });
+
+  it('an invalid OTEL_EXPORTER_OTLP_COMPRESSION is named in a warning with what is accepted; the trace still arrives, uncompressed', async () => {
+    const app = await startApp(TEST_APP, { env: { ...otlpEnv(), OTEL_EXPORTER_OTLP_COMPRESSION: 'brotli' } });
+    app.signal('SIGTERM');
+    expect((await app.exited).code).toBe(0);
+    const warnings = app.logs().filter((l) => l.event === TRACE_LOG_EVENT.exporterConfig);
+    expect(warnings).toHaveLength(1);
+    expect(warnings[0].msg).toContain('OTEL_EXPORTER_OTLP_COMPRESSION=brotli');
+    expect(warnings[0].msg).toContain('gzip or none');
+    expect(receiver.headers.at(-1)?.['content-encoding']).toBeUndefined();
+    expect(receiver.spans.filter((s) => s.name === SPAN.root)).toHaveLength(1);
   });
 });
 

@@ -2,7 +2,7 @@
 // so the report can state plainly which goals are met.
 import { fmt, fmtSigned } from './stats.mjs';
 
-const VARIANT_WHAT = { go: 'no SDK', goSdk: 'trace on, private provider', sdkAppGo: 'SDK set up by the app' };
+const VARIANT_WHAT = { go: 'no SDK', goSdk: 'trace on, built-in exporter', sdkAppGo: 'SDK set up by the app' };
 const row = (rows, id) => rows.find((r) => r.id === id);
 const check = (goal, value, ok, measured) => ({ goal, met: Number.isFinite(value) && ok(value), measured });
 
@@ -10,7 +10,7 @@ export function checkGoals(results) {
   const goals = [];
   const { overhead, idle, keepAlive, inflight, startup, settled } = results;
   for (const id of ['go', 'goSdk']) {
-    const label = id === 'go' ? 'without an SDK' : 'with the trace on (private provider)';
+    const label = id === 'go' ? 'without an SDK' : 'with the trace on (built-in exporter)';
     const r = row(overhead, id);
     goals.push(check(`1. Serving, ${label}: server CPU per request ≤ bare + 3 %`, r.cpuDeltaPct.median, (v) => v <= 3, `${fmtSigned(r.cpuDeltaPct.median)} %`));
     goals.push(check(`1. Serving, ${label}: req/s ratio ≥ 0.99`, r.rpsRatio.median, (v) => v >= 0.99, fmt(r.rpsRatio.median, 3)));

@@ -105,7 +105,7 @@ ${table(['Variant', 'bytes per socket', 'vs floor (drain)'], largest.rows.map((r
 A fresh server per run (${settings.settled.runs} runs), read once quiet and at least 6.5 s after listening. RSS is
 \`process.memoryUsage.rss()\`; a stall is the maximum of \`monitorEventLoopDelay\` (1 ms resolution) over the first 2 s
 after the listen callback, and over the first 6 s, which include graceful-otel's warm-up (2.5 s after listening:
-its logger, prom-client when the app has it, the OTLP connection). The bare server's figures show this machine's own
+its logger, prom-client when the app has it, the built-in exporter's warm-up request). The bare server's figures show this machine's own
 hiccups: a stall of a few milliseconds happens with nothing running.
 
 ${table(['Variant', 'RSS, MB', 'vs baseline', 'Baseline', 'longest stall in 2 s, ms', 'longest stall in 6 s, ms'], settled.map((r) => [

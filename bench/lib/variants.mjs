@@ -19,10 +19,10 @@ export const VARIANTS = {
   bare: { id: 'bare', label: 'bare `node:http`', file: app('bare.cjs') },
   floorExit: { id: 'floorExit', label: 'floor: `process.exit(0)` on SIGTERM', file: app('bare.cjs'), env: { BENCH_FLOOR: 'exit' } },
   floorDrain: { id: 'floorDrain', label: 'floor: minimal drain (`Connection: close`, `server.close()`, exit)', file: app('bare.cjs'), env: { BENCH_FLOOR: 'drain' } },
-  // graceful-otel warms up its logger and metrics, and its private tracer provider, 2.5 s after
-  // the first listen: a server in production has long since; measured once it has.
+  // graceful-otel warms up its logger and metrics, and its OTLP exporter's connection, 2.5 s after
+  // the first listen: a server in production has long since; measured once it has (settle ≥ 3 s).
   go: { id: 'go', label: 'graceful-otel preload, no SDK', file: app('bare.cjs'), flags: preload, env: noSdk, settleMs: 3500 },
-  goSdk: { id: 'goSdk', label: 'graceful-otel preload, trace on (its private provider)', file: app('bare.cjs'), flags: preload, settleMs: 3500 },
+  goSdk: { id: 'goSdk', label: 'graceful-otel preload, trace on (built-in exporter)', file: app('bare.cjs'), flags: preload, settleMs: 3500 },
   terminus: { id: 'terminus', label: '@godaddy/terminus', file: app('terminus.cjs') },
   httpTerminator: { id: 'httpTerminator', label: 'http-terminator', file: app('http-terminator.cjs') },
   closeWithGrace: { id: 'closeWithGrace', label: 'close-with-grace', file: app('close-with-grace.cjs') },

@@ -12,6 +12,7 @@ const raw = (buffer) => buffer;
 export async function startOtlpGrpcReceiver(port = 0) {
   const spans = [];
   const requests = { grpc: 0 };
+  const headers = []; // each call's metadata (grpc-js decompresses gzip itself)
   const server = new grpc.Server();
   const service = {
     Export: {
@@ -27,6 +28,7 @@ export async function startOtlpGrpcReceiver(port = 0) {
   server.addService(service, {
     Export(call, callback) {
       requests.grpc++;
+      headers.push(call.metadata.getMap());
       collectSpans(decodeTraceRequest(call.request), spans);
       callback(null, {});
     },
@@ -37,6 +39,7 @@ export async function startOtlpGrpcReceiver(port = 0) {
   return {
     spans,
     requests,
+    headers,
     port: bound,
     url: `http://127.0.0.1:${bound}`,
     close: () => new Promise((resolve) => server.tryShutdown(() => resolve())),

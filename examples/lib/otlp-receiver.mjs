@@ -2,6 +2,7 @@
 // /v1/traces. Used by the demo and by the tests; point an app at it with
 //   OTEL_EXPORTER_OTLP_ENDPOINT=http://127.0.0.1:<port> (OTEL_EXPORTER_OTLP_PROTOCOL http/json or http/protobuf)
 import http from 'node:http';
+import { gunzipSync } from 'node:zlib';
 import { decodeTraceRequest } from './otlp-protobuf.mjs';
 
 /** Flattens an OTLP attribute list into a plain object. */
@@ -42,17 +43,21 @@ export function collectSpans(body, spans) {
 
 /**
  * Starts the receiver on 127.0.0.1 (port 0 picks a free one). It reads both OTLP/HTTP encodings:
- * JSON and protobuf (by content type); `requests` counts the export requests of each.
+ * JSON and protobuf (by content type), gzip-compressed or not; `requests` counts the export
+ * requests of each, `headers` keeps each request's headers.
  */
 export async function startOtlpReceiver(port = 0) {
   const spans = [];
   const requests = { json: 0, protobuf: 0 };
+  const headers = [];
   const server = http.createServer((request, response) => {
     const chunks = [];
     request.on('data', (c) => chunks.push(c));
     request.on('end', () => {
       if (request.method === 'POST' && request.url === '/v1/traces') {
-        const body = Buffer.concat(chunks);
+        const raw = Buffer.concat(chunks);
+        const body = request.headers['content-encoding'] === 'gzip' ? gunzipSync(raw) : raw;
+        headers.push(request.headers);
         const protobuf = request.headers['content-type'] === 'application/x-protobuf';
         requests[protobuf ? 'protobuf' : 'json']++;
         collectSpans(protobuf ? decodeTraceRequest(body) : JSON.parse(body.toString('utf8') || '{}'), spans);
@@ -71,6 +76,7 @@ export async function startOtlpReceiver(port = 0) {
   return {
     spans,
     requests,
+    headers,
     port: server.address().port,
     url: `http://127.0.0.1:${server.address().port}`,
     close: () => new Promise((resolve) => server.close(resolve)),

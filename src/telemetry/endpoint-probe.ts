@@ -17,6 +17,11 @@ const CAUSES: Record<string, string> = {
   ETIMEDOUT: 'connect timed out',
 };
 
+/** A connection error in words (refused, reset, no route, host not found), else its code or message. */
+export function causeInWords(error: NodeJS.ErrnoException): string {
+  return CAUSES[error.code ?? ''] ?? error.code ?? error.message;
+}
+
 /** The OTLP endpoints the exporters use, from the OTEL_EXPORTER_OTLP_* variables (with the spec's default). */
 export function otlpEndpoints(env: NodeJS.ProcessEnv = process.env): string[] {
   const grpc = (env.OTEL_EXPORTER_OTLP_PROTOCOL ?? '').trim() === 'grpc';
@@ -57,6 +62,6 @@ export function probeEndpoint(endpoint: string, ms: number): Promise<string> {
     });
     socket.once('data', () => finish('answers (the export itself was slow or failed)'));
     socket.once('end', () => finish(connected ? 'connection closed without an answer' : 'connection closed'));
-    socket.once('error', (error: NodeJS.ErrnoException) => finish(CAUSES[error.code ?? ''] ?? error.code ?? error.message));
+    socket.once('error', (error: NodeJS.ErrnoException) => finish(causeInWords(error)));
   });
 }

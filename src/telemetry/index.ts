@@ -1,7 +1,7 @@
 /**
  * The telemetry of the shutdown, handed to the engine as one {@link Telemetry}: observers and
  * flush steps only, never control flow. `prepare('listen')`, after the app's first server listens,
- * only decides; the heavy parts (pino, prom-client, the private tracer provider) warm up later,
+ * only decides; the heavy parts (pino, prom-client, graceful-otel's own OTLP exporter) warm up later,
  * off the path of the first traffic, or at once with `prepare('shutdown')`.
  */
 import os from 'node:os';
@@ -18,10 +18,10 @@ import { logObserver, ownLogStep, summaryLineStep } from './logs.js';
 import { otlpEndpoints, probeEndpoint } from './endpoint-probe.js';
 import { appUsesPromClient, createMetrics, type ShutdownMetrics } from './metrics.js';
 import { createPinoFlusher } from './pino/index.js';
-import { decideSdk, realProviders, tracing, type SdkReporter } from './sdk.js';
+import { decideSdk, flushTargets, tracing, warmUpOwnExporter, type SdkReporter } from './sdk.js';
 import { createSpans, type ShutdownSpans } from './spans.js';
 
-/** Warm-up of the heavy modules after the first listen, as the private tracer provider (sdk.ts). */
+/** Warm-up of the heavy modules and of graceful-otel's own OTLP exporter, after the first listen. */
 const WARM_UP_AFTER_LISTEN_MS = 2500;
 /** The pino flush gives up this long before its step's deadline, to report its own result. */
 const PINO_REPORT_MARGIN_MS = 15;
@@ -109,7 +109,11 @@ export function createTelemetry(engine: EngineView): Telemetry {
       if (appUsesPromClient()) ensureMetrics();
       // pino and prom-client take tens of milliseconds to load: not while the first traffic
       // arrives, and a module per event-loop turn (warm-up.ts), so the shutdown finds them loaded.
-      setTimeout(() => warmLog(warmMetrics), WARM_UP_AFTER_LISTEN_MS).unref();
+      // The built-in exporter's empty request opens its connection then too.
+      setTimeout(() => {
+        warmUpOwnExporter();
+        warmLog(warmMetrics);
+      }, WARM_UP_AFTER_LISTEN_MS).unref();
     },
     metrics: (openMetrics) => {
       ensureMetrics();
@@ -119,6 +123,9 @@ export function createTelemetry(engine: EngineView): Telemetry {
 }
 
 const sdkReporter: SdkReporter = {
+  debug: (message, fields) => {
+    if (logEnabled('debug')) log().debug(fields ?? {}, message);
+  },
   info: (message, fields) => log().info(fields ?? {}, message),
   warn: (message, fields) => log().warn(fields ?? {}, message),
 };
@@ -127,7 +134,7 @@ const sdkReporter: SdkReporter = {
 const MAX_PROBE_MS = 300;
 
 /**
- * Force-flushes the real tracer, meter and logger providers (and graceful-otel's own), in parallel.
+ * Force-flushes the real tracer, meter and logger providers, and exports graceful-otel's own spans, in parallel.
  * When they do not finish in time, the OTLP endpoints are probed so the failure says why (refused,
  * reset, no route, no answer).
  */
@@ -135,11 +142,12 @@ const providersStep: FlushStep = {
   name: 'opentelemetry providers',
   stage: 'providers',
   async flush(deadline) {
-    const providers = realProviders();
-    if (providers.length === 0) return 'none registered';
-    const names = providers.map((p) => p.name).join(', ');
+    const targets = flushTargets();
+    if (targets.length === 0) return 'none registered';
+    const names = targets.map((p) => p.name).join(', ');
     const probeMs = Math.min(MAX_PROBE_MS, (deadline - performance.now()) / 4);
-    const flushing = Promise.all(providers.map(({ provider }) => provider.forceFlush()));
+    const flushing = Promise.all(targets.map((target) => target.flush(deadline)));
+    flushing.catch(() => {}); // an export failing after the deadline is reported as the timeout below
     if (await settleWithin(flushing, deadline - probeMs - performance.now())) {
       await flushing; // settled: rethrows an export error
       return names;

@@ -80,6 +80,32 @@ export const ATTR = {
   urlPath: 'url.path',
 } as const;
 
+/** The `exception` span event of OpenTelemetry's semantic conventions (recordException). */
+export const EXCEPTION = {
+  event: 'exception',
+  type: 'exception.type',
+  message: 'exception.message',
+  stacktrace: 'exception.stacktrace',
+} as const;
+
+/** Resource attribute keys of the shutdown trace graceful-otel exports on its own (semantic conventions). */
+export const RESOURCE_ATTR = {
+  serviceName: 'service.name',
+  processPid: 'process.pid',
+  hostName: 'host.name',
+} as const;
+
+/** The service name when none is configured, as the OpenTelemetry SDK names it. */
+export const UNKNOWN_SERVICE = 'unknown_service:node';
+
+/** Log events about where the shutdown trace goes. */
+export const TRACE_LOG_EVENT = {
+  unavailable: 'trace.unavailable',
+  apiMismatch: 'trace.api_mismatch',
+  endpointUnreachable: 'trace.endpoint_unreachable',
+  exporterConfig: 'trace.exporter_config',
+} as const;
+
 /** Exemplar label keys (OpenTelemetry–Prometheus compatibility spec). */
 export const EXEMPLAR = { traceId: 'trace_id', spanId: 'span_id' } as const;
 

@@ -1,43 +1,44 @@
 /**
- * Where the shutdown trace goes. Three cases, decided once the app's first server listens (so an
- * SDK set up by a later preload or by the app's own tracing file is found), or at shutdown:
+ * Where the shutdown trace goes. Decided once the app's first server listens (so an SDK set up by
+ * a later preload or by the app's own tracing file is found), or at shutdown:
  *
  * - `app`: the app registered a tracer provider (its NodeSDK, the auto-instrumentations
  *   register). The trace goes through it. When the `@opentelemetry/api` copy graceful-otel loads
  *   refuses that global (the API's compatibility check rejects a global registered by an older
  *   minor), its tracer would be a silent no-op: graceful-otel then takes the tracer straight from
  *   the registered provider and warns once, naming both versions.
- * - `graceful-otel`: no provider registered, but the app has the SDK packages installed. A private
- *   provider (tracer provider + batch processor + OTLP exporter, configured by the standard
- *   `OTEL_*` variables) serves graceful-otel's spans only: nothing is registered globally (no
- *   global provider, context manager or propagator), so the app's serving and its OpenTelemetry
- *   state are untouched. Its modules load in small steps, after the first seconds of traffic.
- * - `absent`: no provider and no SDK packages; one log line says which packages to install.
+ * - `graceful-otel`: no provider registered, and an OTLP endpoint is configured
+ *   (`OTEL_EXPORTER_OTLP_ENDPOINT` / `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT`) or the app has an OTLP
+ *   trace exporter package installed. graceful-otel records its own spans and exports them itself
+ *   (otlp/): no OpenTelemetry package is loaded and nothing is registered globally, so the app's
+ *   OpenTelemetry state is untouched.
+ * - `absent`: neither; one log line says how to get the trace.
  *   `disabled`: `OTEL_SDK_DISABLED=true` or `OTEL_TRACES_EXPORTER=none`.
+ *   `failed`: the OTLP endpoint is not a usable URL (reported).
  */
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import type * as Api from '@opentelemetry/api';
-import { TRACER_NAME } from './names.js';
+import { apiTracer } from './api-tracer.js';
 import { requireFromApp, resolveFromApp } from './app-require.js';
+import { TRACE_LOG_EVENT, TRACER_NAME } from './names.js';
+import { endpointConfigured, otlpConfig, type OtlpConfig } from './otlp/config.js';
+import type { OwnExporter } from './otlp/exporter.js';
+import type { SpanRecorder } from './otlp/tracer.js';
+import type { ShutdownTracer } from './tracer.js';
 
 /** The API's global store; shared by every copy of @opentelemetry/api 1.x in the process. */
 const API_GLOBAL = Symbol.for('opentelemetry.js.api.1');
 const LOGS_GLOBAL = Symbol.for('io.opentelemetry.js.api.logs');
 
-/** The private provider's modules start loading this long after the first listen: past the first traffic. */
-const PRIVATE_LOAD_DELAY_MS = 2500;
+/** The app's exporter transport warms up this long after the first listen: past the first traffic. */
+const APP_WARM_UP_DELAY_MS = 2500;
 
 export type SdkSource = 'app' | 'graceful-otel' | 'disabled' | 'absent' | 'failed';
 
-/** What the spans are made with. */
-export interface Tracing {
-  api: typeof Api;
-  tracer: Api.Tracer;
-}
-
 /** What graceful-otel reports through its log; kept abstract so this file needs no logger. */
 export interface SdkReporter {
+  debug(message: string, fields?: Record<string, unknown>): void;
   info(message: string, fields?: Record<string, unknown>): void;
   warn(message: string, fields?: Record<string, unknown>): void;
 }
@@ -49,174 +50,114 @@ interface Flushable {
   getTracer?: (name: string, version?: string) => Api.Tracer;
 }
 
-/** The packages of the private provider, in load order (dependencies first, so each step is small). */
-const TRACE_SDK = ['@opentelemetry/sdk-trace', '@opentelemetry/sdk-trace-base'] as const;
-const EXPORTERS: Record<string, string> = {
-  'http/protobuf': '@opentelemetry/exporter-trace-otlp-proto',
-  'http/json': '@opentelemetry/exporter-trace-otlp-http',
-  grpc: '@opentelemetry/exporter-trace-otlp-grpc',
-};
-const LOAD_STEPS = ['@opentelemetry/api', '@opentelemetry/semantic-conventions', '@opentelemetry/core', '@opentelemetry/resources'];
+/** The app's OTLP trace exporter packages: having one installed asks for the trace, as before. */
+const EXPORTER_PACKAGES = ['@opentelemetry/exporter-trace-otlp-proto', '@opentelemetry/exporter-trace-otlp-http', '@opentelemetry/exporter-trace-otlp-grpc'];
 
 let decided: SdkSource | undefined;
-let privateProvider: { plan: PrivatePlan; provider?: Flushable & { getTracer(name: string, version?: string): Api.Tracer } } | undefined;
-
-interface PrivatePlan {
-  sdk: (typeof TRACE_SDK)[number];
-  exporter: string;
-}
+/** graceful-otel's own export, when it exports the trace itself. */
+let own: { config: OtlpConfig; recorder?: SpanRecorder; exporter?: OwnExporter; reporter: SdkReporter } | undefined;
 
 function store(): Record<string, unknown> {
   return (globalThis as Record<symbol, Record<string, unknown> | undefined>)[API_GLOBAL] ?? {};
 }
 
-/** The OTLP protocol for traces, as the exporters read it. */
-function tracesProtocol(): string {
-  return (process.env.OTEL_EXPORTER_OTLP_TRACES_PROTOCOL ?? process.env.OTEL_EXPORTER_OTLP_PROTOCOL ?? 'http/protobuf').trim();
-}
-
 /**
- * A real dynamic import: tsc turns `import()` into `require()` in the CommonJS build. The OTLP
- * exporter loads its transport with `await import('http')` on its first export; doing one early,
- * off the path to listening, keeps that cost (Node's ESM loader warming up) out of the shutdown.
+ * A real dynamic import: tsc turns `import()` into `require()` in the CommonJS build. The app's
+ * OTLP exporter loads its transport with `await import('http')` on its first export; doing one
+ * early, off the path to listening, keeps that cost (Node's ESM loader warming up) out of the shutdown.
  */
 const dynamicImport = new Function('specifier', 'return import(specifier)') as (specifier: string) => Promise<unknown>;
 
-function warmExporterTransport(): void {
+function warmAppExporterTransport(): void {
   const endpoint = process.env.OTEL_EXPORTER_OTLP_TRACES_ENDPOINT ?? process.env.OTEL_EXPORTER_OTLP_ENDPOINT ?? '';
   dynamicImport(endpoint.startsWith('https:') ? 'node:https' : 'node:http').catch(() => {});
 }
 
-/** Decides once where the trace goes; returns the decision. Cheap: loads nothing of the SDK. */
+/** Decides once where the trace goes; returns the decision. Cheap: loads no OpenTelemetry package. */
 export function decideSdk(report: SdkReporter): SdkSource {
   if (decided !== undefined) return decided;
   if (store().trace !== undefined) {
     // Warming Node's ESM loader takes tens of milliseconds: after the startup, like the rest.
-    setTimeout(warmExporterTransport, PRIVATE_LOAD_DELAY_MS).unref();
+    setTimeout(warmAppExporterTransport, APP_WARM_UP_DELAY_MS).unref();
     return (decided = 'app');
   }
   if (/^true$/i.test(process.env.OTEL_SDK_DISABLED?.trim() ?? '') || process.env.OTEL_TRACES_EXPORTER?.trim() === 'none') {
     return (decided = 'disabled');
   }
-  const protocol = tracesProtocol();
-  const exporter = EXPORTERS[protocol];
-  const sdk = TRACE_SDK.find((name) => resolveFromApp(name) !== undefined);
-  if (exporter === undefined) {
-    report.warn(`OTEL_EXPORTER_OTLP_PROTOCOL=${protocol} is not one of ${Object.keys(EXPORTERS).join(', ')}: the shutdown trace will not be exported`);
-    return (decided = 'failed');
-  }
-  if (sdk === undefined || resolveFromApp(exporter) === undefined) {
+  if (!endpointConfigured() && !EXPORTER_PACKAGES.some((name) => resolveFromApp(name) !== undefined)) {
     report.info(
-      `no OpenTelemetry SDK in this app, so the shutdown trace is not exported: install @opentelemetry/sdk-trace and ${exporter} ` +
+      'no OpenTelemetry SDK and no OTLP endpoint, so the shutdown trace is not exported: set OTEL_EXPORTER_OTLP_ENDPOINT ' +
         '(graceful-otel then exports it on its own, without touching the global OpenTelemetry state), or set up an SDK; ' +
         'OTEL_SDK_DISABLED=true silences this line',
-      { event: 'trace.unavailable' },
+      { event: TRACE_LOG_EVENT.unavailable },
     );
     return (decided = 'absent');
   }
-  privateProvider = { plan: { sdk, exporter } };
-  scheduleStepwiseLoad(report);
+  const config = otlpConfig(report.warn);
+  if (config === undefined) return (decided = 'failed');
+  own = { config, reporter: report };
   return (decided = 'graceful-otel');
 }
 
-/** Loads the private provider's modules one package per turn of the event loop, after a delay. */
-function scheduleStepwiseLoad(report: SdkReporter): void {
-  const plan = privateProvider?.plan;
-  if (plan === undefined) return;
-  const steps = [...LOAD_STEPS, plan.sdk, '@opentelemetry/otlp-exporter-base', '@opentelemetry/otlp-transformer', plan.exporter];
-  const next = (): void => {
-    const specifier = steps.shift();
-    if (specifier === undefined || privateProvider?.provider !== undefined) {
-      buildPrivateProvider(report);
-      return;
-    }
-    try {
-      requireFromApp(specifier);
-    } catch {
-      // an intermediate package not resolvable from the app: the final build loads it through its parent
-    }
-    setImmediate(next).unref();
-  };
-  setTimeout(next, PRIVATE_LOAD_DELAY_MS).unref();
+/** graceful-otel's exporter (its modules load on first use: the warm-up or the flush). */
+function ownExporter(): OwnExporter | undefined {
+  if (own === undefined) return undefined;
+  if (own.exporter === undefined) {
+    const { createOwnExporter } = require('./otlp/exporter.js') as typeof import('./otlp/exporter.js');
+    own.exporter = createOwnExporter(own.config, ownRecorder(), { warn: own.reporter.warn, debug: own.reporter.debug });
+  }
+  return own.exporter;
 }
 
-/** Builds the private provider (synchronously loading what is not loaded yet); undefined on failure. */
-function buildPrivateProvider(report: SdkReporter): Flushable | undefined {
-  if (privateProvider === undefined) return undefined;
-  if (privateProvider.provider !== undefined) return privateProvider.provider;
-  const { sdk, exporter } = privateProvider.plan;
-  try {
-    const trace = requireFromApp<Record<string, new (...args: unknown[]) => unknown>>(sdk);
-    const { OTLPTraceExporter } = requireFromApp<{ OTLPTraceExporter: new () => unknown }>(exporter);
-    const spanExporter = new OTLPTraceExporter();
-    const Provider = trace.TracerProvider ?? trace.BasicTracerProvider;
-    const Batch = trace.BatchSpanProcessor;
-    if (Provider === undefined || Batch === undefined) throw new Error(`${sdk} has no tracer provider or batch span processor`);
-    // sdk-trace 3.x takes an options object; sdk-trace-base 2.x takes the exporter.
-    const processor = sdk === '@opentelemetry/sdk-trace' ? new Batch({ exporter: spanExporter }) : new Batch(spanExporter);
-    const resource = envResource();
-    const provider = new Provider({ spanProcessors: [processor], ...(resource === undefined ? {} : { resource }) }) as NonNullable<typeof privateProvider.provider>;
-    privateProvider.provider = provider;
-    warmExporterTransport();
-    return provider;
-  } catch (error) {
-    report.warn('could not set up the OpenTelemetry SDK for the shutdown trace; it will not be exported', { err: error });
-    decided = 'failed';
-    privateProvider = undefined;
-    return undefined;
+function ownRecorder(): SpanRecorder {
+  if (own === undefined) throw new Error('graceful-otel does not export the trace itself');
+  if (own.recorder === undefined) {
+    const { createRecorder } = require('./otlp/tracer.js') as typeof import('./otlp/tracer.js');
+    own.recorder = createRecorder();
   }
-}
-
-/** The default resource with the `OTEL_SERVICE_NAME` / `OTEL_RESOURCE_ATTRIBUTES` of the environment. */
-function envResource(): unknown {
-  try {
-    type Resource = { merge(other: unknown): unknown };
-    const r = requireFromApp<{
-      defaultResource(): Resource;
-      detectResources(config: { detectors: unknown[] }): Resource;
-      envDetector: unknown;
-      serviceNameEnvDetector?: unknown;
-    }>('@opentelemetry/resources');
-    const detectors = [r.envDetector, r.serviceNameEnvDetector].filter((d) => d !== undefined);
-    return r.defaultResource().merge(r.detectResources({ detectors }));
-  } catch {
-    return undefined; // the provider's default resource
-  }
+  return own.recorder;
 }
 
 /**
- * The API and tracer for the shutdown spans, or undefined when there is no trace to make. Called
- * at shutdown; for the private provider, loads what the stepwise load has not loaded yet.
+ * After the first listen, off the path of the first traffic: one empty export request to the OTLP
+ * endpoint, so the shutdown's export finds its code compiled and its connection open.
  */
-export function tracing(report: SdkReporter, version: string): Tracing | undefined {
+export function warmUpOwnExporter(): void {
+  void ownExporter()?.warmUp();
+}
+
+/** The tracer for the shutdown spans, or undefined when there is no trace to make. Called at shutdown. */
+export function tracing(report: SdkReporter, version: string): ShutdownTracer | undefined {
   const source = decideSdk(report);
-  if (source === 'graceful-otel') {
-    const provider = buildPrivateProvider(report);
-    if (provider?.getTracer === undefined) return undefined;
-    return { api: requireFromApp<typeof Api>('@opentelemetry/api'), tracer: provider.getTracer(TRACER_NAME, version) };
-  }
+  if (source === 'graceful-otel') return ownRecorder();
   if (source !== 'app') return undefined;
   const api = requireFromApp<typeof Api>('@opentelemetry/api');
   const registered = store().trace as Flushable | undefined;
   // The copy accepted the global iff it hands back the registered proxy itself.
-  if (registered === undefined || api.trace.getTracerProvider() === registered) return { api, tracer: api.trace.getTracer(TRACER_NAME, version) };
+  if (registered === undefined || api.trace.getTracerProvider() === registered) return apiTracer(api, api.trace.getTracer(TRACER_NAME, version));
   const delegate = (registered.getDelegate?.() ?? registered) as Flushable;
   const versions = { loaded: loadedApiVersion(), registered: String(store().version ?? 'unknown') };
   report.warn(
     `@opentelemetry/api ${versions.loaded} (loaded by graceful-otel) refuses the tracer provider registered by @opentelemetry/api ${versions.registered}; ` +
       'graceful-otel exports the shutdown trace through the registered provider directly. Install one copy of @opentelemetry/api (npm ls @opentelemetry/api)',
-    { event: 'trace.api_mismatch', api_loaded: versions.loaded, api_registered: versions.registered },
+    { event: TRACE_LOG_EVENT.apiMismatch, api_loaded: versions.loaded, api_registered: versions.registered },
   );
   if (typeof delegate.getTracer !== 'function') return undefined;
-  return { api, tracer: delegate.getTracer(TRACER_NAME, version) };
+  return apiTracer(api, delegate.getTracer(TRACER_NAME, version));
+}
+
+/** Something the providers' flush step flushes; `deadline` in performance.now() ms. */
+export interface FlushTarget {
+  name: string;
+  flush(deadline: number): Promise<unknown>;
 }
 
 /**
- * The providers to force-flush at shutdown: the app's real tracer, meter and logger providers
- * (read from the API's global store, so any copy of the API the app used is covered), and the
- * private one.
+ * What to flush at shutdown: the app's real tracer, meter and logger providers (read from the
+ * API's global store, so any copy of the API the app used is covered), and graceful-otel's own
+ * exporter, which sends its spans in one request bounded by the deadline.
  */
-export function realProviders(): { name: string; provider: { forceFlush(): Promise<unknown> } }[] {
+export function flushTargets(): FlushTarget[] {
   const global = store();
   // The older @opentelemetry/api-logs keeps a versioned getter under a key of its own.
   const legacyLogs = (globalThis as Record<symbol, unknown>)[LOGS_GLOBAL];
@@ -224,12 +165,13 @@ export function realProviders(): { name: string; provider: { forceFlush(): Promi
     ['tracer provider', (global.trace as Flushable | undefined)?.getDelegate?.() ?? global.trace],
     ['meter provider', global.metrics],
     ['logger provider', global.logs ?? (typeof legacyLogs === 'function' ? (legacyLogs as (v: number) => unknown)(1) : undefined)],
-    ["graceful-otel's tracer provider", privateProvider?.provider],
   ];
-  return candidates.flatMap(([name, provider]) => {
+  const providers = candidates.flatMap(([name, provider]): FlushTarget[] => {
     const p = provider as Flushable | undefined;
-    return typeof p?.forceFlush === 'function' ? [{ name, provider: p as { forceFlush(): Promise<unknown> } }] : [];
+    return typeof p?.forceFlush === 'function' ? [{ name, flush: () => (p.forceFlush as () => Promise<unknown>).call(p) }] : [];
   });
+  const exporter = own?.recorder === undefined ? undefined : ownExporter();
+  return exporter === undefined ? providers : [...providers, { name: "graceful-otel's exporter", flush: (deadline) => exporter.flush(deadline) }];
 }
 
 /** The version of the @opentelemetry/api copy graceful-otel loads (its package.json, next to its entry). */

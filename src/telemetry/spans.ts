@@ -1,17 +1,13 @@
 /**
  * The shutdown trace: a root span `graceful.shutdown` from the signal to the start of the flush,
  * a child span per phase (`graceful.shutdown.delay`, `.drain`, `.hooks`) and one per cleanup hook
- * (`graceful.shutdown.hook`). Spans go through the OpenTelemetry API, so they reach whichever SDK
- * serves the process.
+ * (`graceful.shutdown.hook`). Spans are made with a {@link ShutdownTracer}: the app's SDK through
+ * the OpenTelemetry API, or graceful-otel's own recorder.
  */
-import type * as Api from '@opentelemetry/api';
 import type { ShutdownObserver, SummaryView } from '../observer.js';
 import type { Phase } from '../types.js';
 import { ATTR, SPAN, SPAN_EVENT } from './names.js';
-import type { Tracing } from './sdk.js';
-
-/** `SpanStatusCode.ERROR` (a const enum value fixed by the OpenTelemetry specification). */
-const SPAN_STATUS_ERROR = 2;
+import { STATUS_ERROR, type Attributes, type ShutdownSpan, type ShutdownTracer } from './tracer.js';
 
 /** At most this many per-request cancellation events on the drain span; the total is an attribute. */
 const MAX_CANCELLATION_EVENTS = 100;
@@ -24,50 +20,36 @@ export interface ShutdownSpans {
   root(): { traceId: string; spanId: string } | undefined;
 }
 
-/**
- * `resolve` gives the API and tracer when the shutdown starts (the private provider may still be
- * loading before that); when it gives none, no span is made.
- */
-export function createSpans(resolve: () => Tracing | undefined): ShutdownSpans {
-  let api: typeof Api | undefined;
-  let tracer: Api.Tracer | undefined;
-  let root: Api.Span | undefined;
-  let rootContext: Api.Context | undefined;
-  const phases = new Map<Phase, Api.Span>();
-  const hookSpans = new Map<string, Api.Span>();
-  let current: Api.Span | undefined;
+/** `resolve` gives the tracer when the shutdown starts; when it gives none, no span is made. */
+export function createSpans(resolve: () => ShutdownTracer | undefined): ShutdownSpans {
+  let tracer: ShutdownTracer | undefined;
+  let root: ShutdownSpan | undefined;
+  const phases = new Map<Phase, ShutdownSpan>();
+  const hookSpans = new Map<string, ShutdownSpan>();
+  let current: ShutdownSpan | undefined;
 
-  const child = (name: string, attributes: Api.Attributes = {}): Api.Span | undefined =>
-    tracer?.startSpan(name, { attributes }, rootContext);
-
-  // A span of a disabled or absent SDK has all-zero ids: report none rather than zeros.
-  const ids = (span: Api.Span | undefined): { traceId: string; spanId: string } | undefined => {
-    if (span === undefined || api?.trace.isSpanContextValid(span.spanContext()) !== true) return undefined;
-    const { traceId, spanId } = span.spanContext();
-    return { traceId, spanId };
-  };
+  const child = (name: string, attributes: Attributes = {}): ShutdownSpan | undefined =>
+    root === undefined ? undefined : tracer?.startSpan(name, attributes, { parent: root });
 
   const observer: ShutdownObserver = {
     shutdownStarted(s: SummaryView) {
-      const tracing = resolve();
-      if (tracing === undefined) return;
-      ({ api, tracer } = tracing);
-      root = tracer.startSpan(SPAN.root, {
-        root: true,
-        startTime: s.startedAtMs,
-        attributes: {
+      tracer = resolve();
+      if (tracer === undefined) return;
+      root = tracer.startSpan(
+        SPAN.root,
+        {
           [ATTR.trigger]: s.trigger,
           [ATTR.connections]: s.connectionsAtStart,
           [ATTR.inflightRequests]: s.inflightAtStart,
           [ATTR.work]: s.workAtStart,
           [ATTR.servers]: s.servers.map((x) => x.name),
         },
-      });
-      rootContext = api.trace.setSpan(api.context.active(), root);
+        { startTime: s.startedAtMs },
+      );
       current = root;
       if (s.crash !== undefined) {
-        root.recordException({ name: s.crash.type, message: s.crash.message, stack: s.crash.stack });
-        root.setStatus({ code: api.SpanStatusCode.ERROR, message: `${s.trigger}: ${s.crash.message}` });
+        root.recordException({ name: s.crash.type, message: s.crash.message, ...(s.crash.stack === undefined ? {} : { stack: s.crash.stack }) });
+        root.setStatus({ code: STATUS_ERROR, message: `${s.trigger}: ${s.crash.message}` });
       }
     },
     phaseStarted(phase) {
@@ -107,7 +89,7 @@ export function createSpans(resolve: () => Tracing | undefined): ShutdownSpans {
       const span = hookSpans.get(result.name);
       if (span === undefined) return;
       span.setAttribute(ATTR.hookOutcome, result.outcome);
-      if (result.outcome !== 'ok') span.setStatus({ code: SPAN_STATUS_ERROR, message: result.error ?? result.outcome });
+      if (result.outcome !== 'ok') span.setStatus({ code: STATUS_ERROR, message: result.error ?? result.outcome });
       span.end();
       hookSpans.delete(result.name);
       current = phases.get('hooks') ?? root;
@@ -117,7 +99,7 @@ export function createSpans(resolve: () => Tracing | undefined): ShutdownSpans {
       if (span === undefined) return;
       if (phase === 'drain') {
         if (s.drainOutcome !== undefined) span.setAttribute(ATTR.drainOutcome, s.drainOutcome);
-        if (s.drainOutcome !== 'clean') span.setStatus({ code: SPAN_STATUS_ERROR, message: `drain ${s.drainOutcome}` });
+        if (s.drainOutcome !== 'clean') span.setStatus({ code: STATUS_ERROR, message: `drain ${s.drainOutcome}` });
       }
       span.end();
       phases.delete(phase);
@@ -138,7 +120,7 @@ export function createSpans(resolve: () => Tracing | undefined): ShutdownSpans {
         ...(s.drainMs !== undefined ? { [ATTR.drainDurationMs]: Math.round(s.drainMs) } : {}),
         ...(s.cutShort !== undefined ? { [ATTR.cutShort]: s.cutShort } : {}),
       });
-      if (s.exitCode !== 0) root.setStatus({ code: SPAN_STATUS_ERROR, message: `exit code ${s.exitCode}` });
+      if (s.exitCode !== 0) root.setStatus({ code: STATUS_ERROR, message: `exit code ${s.exitCode}` });
       // Ends before the flush (and before adopted listeners such as sdk.shutdown()) so it is exported.
       root.end();
     },
@@ -146,9 +128,9 @@ export function createSpans(resolve: () => Tracing | undefined): ShutdownSpans {
 
   return {
     observer,
-    root: () => ids(root),
+    root: () => root?.ids(),
     logContext(): Record<string, string> {
-      const span = ids(current);
+      const span = current?.ids();
       return span === undefined ? {} : { trace_id: span.traceId, span_id: span.spanId };
     },
   };

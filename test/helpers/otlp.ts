@@ -18,6 +18,8 @@ export interface ReceivedSpan {
 export interface Receiver {
   spans: ReceivedSpan[];
   requests: Record<string, number>;
+  /** Each export request's headers (gRPC: its metadata). */
+  headers: Record<string, unknown>[];
   url: string;
   close(): Promise<void>;
 }
