@@ -3,7 +3,8 @@
 // announcement on stdout. Peers wrap this server the way their READMEs say; nothing else differs.
 //   /               hello world (the route under load)
 //   /hold?until=ms  answers at the wall time `until` (Date.now() epoch ms): an in-flight request
-//   /stats          this process's CPU time (µs), RSS, peak RSS and held-request count, as JSON;
+//   /stats          this process's CPU time (µs), RSS, its private part (RssAnon: not the node
+//                   binary's shared code pages), peak RSS and held-request count, as JSON;
 //                   with BENCH_ELD=1, also the longest event-loop stall in the first 2 s after listening,
 //                   and in the first 6 s (graceful-otel's warm-up, 2.5 s after listening, included)
 const http = require('node:http');
@@ -32,11 +33,22 @@ function hold(request, response) {
   }, Math.max(0, until - Date.now()));
 }
 
+/** RssAnon from /proc/self/status (Linux), bytes; null elsewhere. */
+function rssAnon() {
+  try {
+    const kb = /RssAnon:\s+(\d+) kB/.exec(require('node:fs').readFileSync('/proc/self/status', 'utf8'))?.[1];
+    return kb === undefined ? null : Number(kb) * 1024;
+  } catch {
+    return null;
+  }
+}
+
 function stats(_request, response) {
   const cpu = process.cpuUsage();
   const body = JSON.stringify({
     cpuMicros: cpu.user + cpu.system,
     rss: process.memoryUsage.rss(),
+    rssAnon: rssAnon(),
     maxRssKb: process.resourceUsage().maxRSS,
     held,
     stallMaxMs,

@@ -103,13 +103,16 @@ ${table(['Variant', 'bytes per socket', 'vs floor (drain)'], largest.rows.map((r
 ## 7. Settled idle server: memory and event-loop stalls after listening
 
 A fresh server per run (${settings.settled.runs} runs), read once quiet and at least 6.5 s after listening. RSS is
-\`process.memoryUsage.rss()\`; a stall is the maximum of \`monitorEventLoopDelay\` (1 ms resolution) over the first 2 s
+\`process.memoryUsage.rss()\`; it counts the pages of the node binary a process has touched (Node's built-in modules
+live there), shared by every node process on the machine. The private part, RssAnon from \`/proc/self/status\`, is
+the memory the process itself adds. A stall is the maximum of \`monitorEventLoopDelay\` (1 ms resolution) over the first 2 s
 after the listen callback, and over the first 6 s, which include graceful-otel's warm-up (2.5 s after listening:
 its logger, prom-client when the app has it, the built-in exporter's warm-up request). The bare server's figures show this machine's own
 hiccups: a stall of a few milliseconds happens with nothing running.
 
-${table(['Variant', 'RSS, MB', 'vs baseline', 'Baseline', 'longest stall in 2 s, ms', 'longest stall in 6 s, ms'], settled.map((r) => [
-  label(r.id), fmtSummary(r.rssMb, 1), r.id === r.baseline ? '' : fmtDelta(r.rssDelta, 1, ' MB'), label(r.baseline), fmtSummary(r.stallMs, 1), fmtSummary(r.stallLongMs, 1),
+${table(['Variant', 'RSS, MB', 'vs baseline', 'private RSS, MB', 'vs baseline', 'Baseline', 'longest stall in 2 s, ms', 'longest stall in 6 s, ms'], settled.map((r) => [
+  label(r.id), fmtSummary(r.rssMb, 1), r.id === r.baseline ? '' : fmtDelta(r.rssDelta, 1, ' MB'),
+  fmtSummary(r.anonMb, 1), r.id === r.baseline ? '' : fmtDelta(r.anonDelta, 1, ' MB'), label(r.baseline), fmtSummary(r.stallMs, 1), fmtSummary(r.stallLongMs, 1),
 ]))}
 ${renderRace(results.race.rows, results.race.runs)}
 `;

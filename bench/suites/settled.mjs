@@ -18,7 +18,7 @@ const STALL_WINDOW_MS = 6000;
 
 export async function settled({ runs, receiver, log }) {
   const ids = SETTLED_VARIANTS.map(([id]) => id);
-  const samples = Object.fromEntries(ids.map((id) => [id, { rssMb: [], stallMs: [], stallLongMs: [] }]));
+  const samples = Object.fromEntries(ids.map((id) => [id, { rssMb: [], anonMb: [], stallMs: [], stallLongMs: [] }]));
   for (let round = 0; round < runs; round++) {
     for (const id of rotate(ids, round)) {
       const variant = VARIANTS[id];
@@ -29,6 +29,7 @@ export async function settled({ runs, receiver, log }) {
         await server.settle();
         const stats = await server.stats();
         samples[id].rssMb[round] = stats.rss / 2 ** 20;
+        samples[id].anonMb[round] = stats.rssAnon === null ? NaN : stats.rssAnon / 2 ** 20;
         samples[id].stallMs[round] = stats.stallMaxMs;
         samples[id].stallLongMs[round] = stats.stallMaxLongMs;
       } finally {
@@ -42,6 +43,8 @@ export async function settled({ runs, receiver, log }) {
     baseline,
     rssMb: summarize(samples[id].rssMb),
     rssDelta: summarize(paired(samples[id].rssMb, samples[baseline].rssMb, (v, b) => v - b)),
+    anonMb: summarize(samples[id].anonMb),
+    anonDelta: summarize(paired(samples[id].anonMb, samples[baseline].anonMb, (v, b) => v - b)),
     stallMs: summarize(samples[id].stallMs),
     stallLongMs: summarize(samples[id].stallLongMs),
   }));

@@ -123,7 +123,9 @@ function ownRecorder(): SpanRecorder {
  * endpoint, so the shutdown's export finds its code compiled and its connection open.
  */
 export function warmUpOwnExporter(): void {
-  void ownExporter()?.warmUp();
+  if (own === undefined) return;
+  // Its modules load on a turn of their own; the warm-up goes on a step per turn.
+  setImmediate(() => void ownExporter()?.warmUp());
 }
 
 /** The tracer for the shutdown spans, or undefined when there is no trace to make. Called at shutdown. */

@@ -39,6 +39,8 @@ function failureInWords(error: unknown): string {
   return words === e?.code && e.message ? e.message : words;
 }
 
+const nextTurn = (): Promise<void> => new Promise((resolve) => setImmediate(resolve));
+
 export function createOwnExporter(config: OtlpConfig, recorder: SpanRecorder, report: ExporterReporter): OwnExporter {
   let transport: Transport | undefined;
   const encode = (batch: TraceBatch | undefined): Buffer => (config.protocol === 'http/json' ? Buffer.from(encodeJson(batch)) : encodeProtobuf(batch));
@@ -52,12 +54,15 @@ export function createOwnExporter(config: OtlpConfig, recorder: SpanRecorder, re
 
   return {
     async warmUp() {
-      // Compiles the span path of the encoder (and the id generation) too; the result is dropped.
+      // A step per event-loop turn, none long: compile the span path of the encoder (and the id
+      // generation; the result is dropped), then send.
+      await nextTurn();
       const scratch = createRecorder();
       const span = scratch.startSpan(TRACER_NAME, { [TRACER_NAME]: 0 });
       span.addEvent(TRACER_NAME, { [TRACER_NAME]: 0.5 });
       span.end();
       encode(batchOf(scratch.takeEnded()));
+      await nextTurn();
       try {
         await send(undefined, config.timeoutMs, true);
         report.debug('OTLP endpoint answered the warm-up request', { endpoint });

@@ -3,10 +3,20 @@
  * of the shutdown are kept in memory once ended and exported in one request at the flush. Needs no
  * OpenTelemetry package.
  */
-import { randomBytes } from 'node:crypto';
 import { performance } from 'node:perf_hooks';
 import { EXCEPTION } from '../names.js';
 import type { AttributeValue, Attributes, ShutdownSpan, ShutdownTracer, SpanStatus } from '../tracer.js';
+
+/**
+ * `bytes` random bytes as lowercase hex, never all zeros (an invalid id). Math.random, as the
+ * OpenTelemetry JS SDK's id generator uses: ids need to be unique, not secret, and node:crypto
+ * takes milliseconds to load.
+ */
+function randomId(bytes: number): string {
+  let id = '';
+  for (let i = 0; i < bytes; i++) id += Math.floor(Math.random() * 256).toString(16).padStart(2, '0');
+  return /^0+$/.test(id) ? randomId(bytes) : id;
+}
 
 export interface RecordedEvent {
   name: string;
@@ -48,8 +58,8 @@ export function createRecorder(): SpanRecorder {
   const startSpan: ShutdownTracer['startSpan'] = (name, attributes, options = {}) => {
     const parentIds = options.parent?.ids();
     const data: RecordedSpan = {
-      traceId: parentIds?.traceId ?? randomBytes(16).toString('hex'),
-      spanId: randomBytes(8).toString('hex'),
+      traceId: parentIds?.traceId ?? randomId(16),
+      spanId: randomId(8),
       ...(parentIds === undefined ? {} : { parentSpanId: parentIds.spanId }),
       name,
       startMs: options.startTime ?? nowMs(),
