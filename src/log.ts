@@ -84,6 +84,7 @@ export function log(): Logger {
  * is kept or can be written.
  */
 export function stopKeepingLines(): void {
+  keeping = false;
   if (kept.length > 0 || logEnabled('fatal')) loaded();
 }
 
