@@ -123,9 +123,7 @@ export function createTelemetry(engine: EngineView): Telemetry {
 }
 
 const sdkReporter: SdkReporter = {
-  debug: (message, fields) => {
-    if (logEnabled('debug')) log().debug(fields ?? {}, message);
-  },
+  debug: (message, fields) => log().debug(fields ?? {}, message),
   info: (message, fields) => log().info(fields ?? {}, message),
   warn: (message, fields) => log().warn(fields ?? {}, message),
 };
