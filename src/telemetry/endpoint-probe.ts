@@ -5,6 +5,7 @@
  * probed once (bounded): a TCP connect, then one HTTP request, and the answer is put in words.
  */
 import net from 'node:net';
+import { DEFAULT_GRPC, DEFAULT_HTTP } from './otlp/config.js';
 
 const CAUSES: Record<string, string> = {
   ECONNREFUSED: 'connection refused',
@@ -25,7 +26,7 @@ export function causeInWords(error: NodeJS.ErrnoException): string {
 /** The OTLP endpoints the exporters use, from the OTEL_EXPORTER_OTLP_* variables (with the spec's default). */
 export function otlpEndpoints(env: NodeJS.ProcessEnv = process.env): string[] {
   const grpc = (env.OTEL_EXPORTER_OTLP_PROTOCOL ?? '').trim() === 'grpc';
-  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || (grpc ? 'http://localhost:4317' : 'http://localhost:4318');
+  const base = env.OTEL_EXPORTER_OTLP_ENDPOINT?.trim() || (grpc ? DEFAULT_GRPC : DEFAULT_HTTP);
   const specific = ['TRACES', 'METRICS', 'LOGS'].map((s) => env[`OTEL_EXPORTER_OTLP_${s}_ENDPOINT`]?.trim()).filter((u): u is string => !!u);
   const hosts = new Set<string>();
   for (const url of [base, ...specific]) {

@@ -26,8 +26,9 @@ export interface TlsFile {
 export type ConfigWarn = (message: string, fields: Record<string, unknown>) => void;
 
 const DEFAULT_TIMEOUT_MS = 10_000;
-const DEFAULT_HTTP = 'http://localhost:4318';
-const DEFAULT_GRPC = 'http://localhost:4317';
+/** The specification's default endpoints (the endpoint probe uses them too). */
+export const DEFAULT_HTTP = 'http://localhost:4318';
+export const DEFAULT_GRPC = 'http://localhost:4317';
 const TRACES_PATH = 'v1/traces';
 
 /** The variable that holds `setting` (traces-specific first) and its trimmed value, if any is set. */
