@@ -15,9 +15,10 @@ import { ExitGuard } from './exit-guard.js';
 import { watchFrameworks } from './frameworks.js';
 import { HealthService } from './health.js';
 import { HookRegistry } from './hook-registry.js';
-import { log, setLogLevel } from './log.js';
+import { log, logEnabled, setLogLevel } from './log.js';
 import type { ShutdownObserver, ShutdownSummary, Telemetry } from './observer.js';
 import { Readiness } from './readiness.js';
+import { rehearse, REHEARSAL_AFTER_LISTEN_MS } from './rehearsal.js';
 import type { EngineState, EngineView, RunContext } from './run-context.js';
 import { runSequence } from './sequence.js';
 import { SignalRouter } from './signals.js';
@@ -40,7 +41,7 @@ export class Engine implements EngineState, EngineView {
   phase: Phase = 'serving';
   readonly shutdownController = new AbortController();
   readonly deadlineController = new AbortController();
-  readonly tracker = new ConnectionTracker(() => setImmediate(() => this.prepareTelemetry('listen')));
+  readonly tracker = new ConnectionTracker(() => this.serving());
   readonly work = new WorkTracker();
   readonly hooks = new HookRegistry();
   readonly readiness = new Readiness(this.tracker, () => this.role === 'cluster-primary');
@@ -62,6 +63,7 @@ export class Engine implements EngineState, EngineView {
     listenFailed: (error) => this.healthFailed(error),
   });
   private running: RunContext | undefined;
+  private rehearsal: NodeJS.Timeout | undefined;
   private skipWaits: AbortController | undefined;
   private readonly drainOver: Promise<void>;
   private markDrainOver: () => void = () => {};
@@ -219,6 +221,27 @@ export class Engine implements EngineState, EngineView {
     log().info({ requested_exit_code: requested, phase: this.phase }, 'process.exit() during shutdown: skipping the remaining waits; exiting after the flush');
     ctx.summary.cutShort ??= `process.exit(${requested})`;
     this.skipWaits?.abort();
+  }
+
+  /** A server listens: the telemetry decides its setup, and the sequence is rehearsed once, later. */
+  private serving(): void {
+    setImmediate(() => this.prepareTelemetry('listen'));
+    if (this.rehearsal !== undefined) return;
+    this.rehearsal = setTimeout(() => this.rehearse(), REHEARSAL_AFTER_LISTEN_MS);
+    this.rehearsal.unref();
+  }
+
+  /** See rehearsal.ts. A cluster primary's sequence is its workers': it has none of its own to rehearse. */
+  private rehearse(): void {
+    const config = this.config;
+    if (this.running !== undefined || this.role !== 'server' || config === undefined) return;
+    rehearse(config).then(
+      (ms) => {
+        if (logEnabled('debug')) log().debug({ event: 'shutdown.rehearsed', duration_ms: Math.round(ms * 10) / 10 }, 'shutdown sequence rehearsed on an empty context');
+      },
+      // The real sequence would likely fail the same way: say so now, while there is time to look.
+      (error: unknown) => log().warn({ err: error }, 'the shutdown rehearsal failed'),
+    );
   }
 
   /** Sets up the telemetry (observer.ts, `prepare`); a failure there never stops the shutdown. */
