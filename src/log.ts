@@ -8,6 +8,11 @@
  * the trace goes) are kept with their time and written then; a warning or worse, or the start of a
  * shutdown, loads it at once and writes the kept lines first, in order. Before the app serves,
  * nothing waits: there is no traffic to hold up yet.
+ *
+ * At level warn or above no line is kept and a clean shutdown writes none, so pino is not warmed
+ * up: it loads with the first line written. In an idle server it would cost ~3 MB of heap, and its
+ * ~30 module resolutions, on top of the package's own, get Node's path code compiled by TurboFan,
+ * which maps ~5 MB more of the node binary (measured on Node 24).
  */
 import { writeSync } from 'node:fs';
 import os from 'node:os';
@@ -80,12 +85,12 @@ export function log(): Logger {
 
 /**
  * A shutdown started: from now on every line is written at once (a hook that hangs until the
- * watchdog kills the process must not take the lines before it along). Loads pino only if a line
- * is kept or can be written.
+ * watchdog kills the process must not take the lines before it along). Loads pino now if a line is
+ * kept or the sequence's info lines will be written; otherwise with the first warning, if any.
  */
 export function stopKeepingLines(): void {
   keeping = false;
-  if (kept.length > 0 || logEnabled('fatal')) loaded();
+  if (kept.length > 0 || logEnabled('info')) loaded();
 }
 
 function loaded(): PinoLogger {
@@ -145,9 +150,12 @@ export function keepLinesUntilWarm(): void {
   keeping = pino === undefined;
 }
 
-/** Loads pino ahead of need, a module per event-loop turn; then writes the kept lines and calls `done`. */
+/**
+ * Loads pino ahead of need, a module per event-loop turn; then writes the kept lines and calls
+ * `done`. Not at level warn or above (see the top of this file).
+ */
 export function warmLog(done: () => void): void {
-  if (pino !== undefined) {
+  if (pino !== undefined || !logEnabled('info')) {
     done();
     return;
   }

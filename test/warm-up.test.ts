@@ -8,16 +8,17 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { FIXTURES, sleep, startApp, stopAll } from './helpers/app.js';
+import { FIXTURES, get, sleep, startApp, stopAll } from './helpers/app.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'graceful-otel-warm-up-'));
 afterEach(stopAll);
 afterAll(() => rmSync(dir, { recursive: true, force: true }));
 
-/** The probe's note, once written (bounded wait). */
-async function noteOf(file: string): Promise<{ pino: boolean; promClient: boolean }> {
-  for (let i = 0; i < 100 && !existsSync(file); i++) await sleep(100);
-  return JSON.parse(readFileSync(file, 'utf8')) as { pino: boolean; promClient: boolean };
+/** The probe's `index`th note, once written (bounded wait). */
+async function noteOf(file: string, index = 0): Promise<{ pino: boolean; promClient: boolean }> {
+  const notes = (): string[] => (existsSync(file) ? readFileSync(file, 'utf8').split('\n').filter(Boolean) : []);
+  for (let i = 0; i < 100 && notes().length <= index; i++) await sleep(100);
+  return JSON.parse(notes()[index] ?? 'null') as { pino: boolean; promClient: boolean };
 }
 
 describe('the warm-up after the first listen', () => {
@@ -48,5 +49,33 @@ describe('the warm-up after the first listen', () => {
     const app = await startApp(path.join(FIXTURES, 'warm-up-probe.cjs'), { env: { GRACEFUL_OTEL_HEALTH_PORT: '0', EXIT_AFTER_MS: '300' }, waitHealth: false });
     expect((await app.exited).code).toBe(3);
     expect(app.logs().map((line) => line.event)).toEqual(['health.listening']);
+  });
+
+  it('at level warn loads no pino in an idle server (no line waits for it); a warning loads it when written', async () => {
+    const warn = { GRACEFUL_OTEL_LOG_LEVEL: 'warn' };
+    const [idle, busy] = await Promise.all([
+      startApp(path.join(FIXTURES, 'warm-up-probe.cjs'), {
+        env: { ...warn, GRACEFUL_OTEL_HEALTH_PORT: '0', CHECK_AFTER_MS: '4500', NOTES: path.join(dir, 'warn'), NOTE_AT_EXIT: '1' },
+        waitHealth: false,
+      }),
+      startApp(path.join(FIXTURES, 'app.mjs'), { env: warn }),
+    ]);
+    // A repeated SIGTERM during the drain is a warning: pino loads in the shutdown and writes it.
+    const slow = get(busy.port, '/?delay=1200');
+    await busy.received();
+    busy.signal('SIGTERM');
+    await sleep(300);
+    busy.signal('SIGTERM');
+    const [result, busyExit] = await Promise.all([slow, busy.exited]);
+    expect(result.status).toBe(200);
+    expect(busyExit.code).toBe(0);
+    expect(busy.logs().map((line) => line.msg)).toEqual(['repeated SIGTERM ignored: shutdown already in progress']);
+    // prom-client still warms up for the health port's /metrics.
+    expect(await noteOf(path.join(dir, 'warn'))).toEqual({ pino: false, promClient: true });
+    // A clean shutdown writes no line at warn: it does not load pino either.
+    idle.signal('SIGTERM');
+    expect((await idle.exited).code).toBe(0);
+    expect(idle.logs()).toEqual([]);
+    expect(await noteOf(path.join(dir, 'warn'), 1)).toEqual({ pino: false, promClient: true });
   });
 });
