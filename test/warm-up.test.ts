@@ -8,7 +8,7 @@ import { existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
 import { afterAll, afterEach, describe, expect, it } from 'vitest';
-import { FIXTURES, get, sleep, startApp, stopAll } from './helpers/app.js';
+import { FIXTURES, get, sleep, startApp, stopAll, type LogLine } from './helpers/app.js';
 
 const dir = mkdtempSync(path.join(os.tmpdir(), 'graceful-otel-warm-up-'));
 afterEach(stopAll);
@@ -77,5 +77,24 @@ describe('the warm-up after the first listen', () => {
     expect((await idle.exited).code).toBe(0);
     expect(idle.logs()).toEqual([]);
     expect(await noteOf(path.join(dir, 'warn'), 1)).toEqual({ pino: false, promClient: true });
+  });
+
+  it('rehearses the sequence once, 3 s after listening, on a context of its own: the app serves on, ready, and the real shutdown runs whole', async () => {
+    const app = await startApp(path.join(FIXTURES, 'app.mjs'), { env: { GRACEFUL_OTEL_LOG_LEVEL: 'debug', GRACEFUL_OTEL_HEALTH_PORT: '0' } });
+    const rehearsed = (): LogLine[] => app.logs().filter((line) => line.event === 'shutdown.rehearsed');
+    for (let i = 0; i < 80 && rehearsed().length === 0; i++) await sleep(100);
+    expect(rehearsed()).toHaveLength(1);
+    expect(rehearsed()[0]?.level).toBe(20);
+    // Nothing of the app or the engine changed: it serves, it is ready, and no shutdown line was written.
+    expect((await get(app.port, '/')).status).toBe(200);
+    expect((await get(app.healthPort, '/readyz')).status).toBe(200);
+    expect(app.logs().filter((line) => String(line.event).startsWith('shutdown.') && line.event !== 'shutdown.rehearsed')).toEqual([]);
+    app.signal('SIGTERM');
+    expect((await app.exited).code).toBe(0);
+    const events = app.logs().map((line) => line.event);
+    expect(events.filter((event) => event === 'shutdown.started')).toHaveLength(1);
+    expect(events.filter((event) => event === 'phase.started')).toEqual(['phase.started', 'phase.started', 'phase.started']);
+    expect(app.logs().find((line) => line.event === 'shutdown.summary')?.exit_code).toBe(0);
+    expect(rehearsed()).toHaveLength(1);
   });
 });
