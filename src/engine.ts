@@ -63,7 +63,7 @@ export class Engine implements EngineState, EngineView {
     listenFailed: (error) => this.healthFailed(error),
   });
   private running: RunContext | undefined;
-  private rehearsal: NodeJS.Timeout | undefined;
+  private rehearsalTimer: NodeJS.Timeout | undefined;
   private skipWaits: AbortController | undefined;
   private readonly drainOver: Promise<void>;
   private markDrainOver: () => void = () => {};
@@ -226,9 +226,9 @@ export class Engine implements EngineState, EngineView {
   /** A server listens: the telemetry decides its setup, and the sequence is rehearsed once, later. */
   private serving(): void {
     setImmediate(() => this.prepareTelemetry('listen'));
-    if (this.rehearsal !== undefined) return;
-    this.rehearsal = setTimeout(() => this.rehearse(), REHEARSAL_AFTER_LISTEN_MS);
-    this.rehearsal.unref();
+    if (this.rehearsalTimer !== undefined) return;
+    this.rehearsalTimer = setTimeout(() => this.rehearse(), REHEARSAL_AFTER_LISTEN_MS);
+    this.rehearsalTimer.unref();
   }
 
   /** See rehearsal.ts. A cluster primary's sequence is its workers': it has none of its own to rehearse. */

@@ -33,6 +33,8 @@ export interface ExitPort {
   startBackstop?(ms: number, where: Progress): void;
 }
 
+const UTF8 = new TextEncoder();
+
 /**
  * Where the sequence is (phase and step), kept in shared memory so the backstop thread can read it
  * while the main thread is blocked. Text only; a read racing a write may see a mix of the two.
@@ -65,7 +67,7 @@ export class Progress {
   }
 
   private publish(): void {
-    const { written } = new TextEncoder().encodeInto(this.describe(), this.text);
+    const { written } = UTF8.encodeInto(this.describe(), this.text);
     Atomics.store(this.length, 0, written);
   }
 }

@@ -22,6 +22,8 @@ export const VARIANTS = {
   // graceful-otel warms up its logger and metrics, and its OTLP exporter's connection, 2.5 s after
   // the first listen: a server in production has long since; measured once it has (settle ≥ 3 s).
   go: { id: 'go', label: 'graceful-otel preload, no SDK', file: app('bare.cjs'), flags: preload, env: noSdk, settleMs: 3500 },
+  // The bench's other variants log at warn (quiet); this one writes graceful-otel's info lines, the default.
+  goInfo: { id: 'goInfo', label: 'graceful-otel preload, no SDK, log level info (the default)', file: app('bare.cjs'), flags: preload, env: { ...noSdk, GRACEFUL_OTEL_LOG_LEVEL: 'info' }, settleMs: 3500 },
   goSdk: { id: 'goSdk', label: 'graceful-otel preload, trace on (built-in exporter)', file: app('bare.cjs'), flags: preload, settleMs: 3500 },
   terminus: { id: 'terminus', label: '@godaddy/terminus', file: app('terminus.cjs') },
   httpTerminator: { id: 'httpTerminator', label: 'http-terminator', file: app('http-terminator.cjs') },
@@ -38,14 +40,16 @@ export const PEERS = ['terminus', 'httpTerminator', 'closeWithGrace', 'lightship
 /** Node flags for a variant's preload only (for `node <flags> -e 0`). */
 export const preloadFlags = (id) => VARIANTS[id].flags ?? [];
 
-/** The environment every child gets: quiet logs, telemetry to the local receiver, not "on Kubernetes". */
+/**
+ * The environment every child gets: quiet logs (unless the variant sets a level), telemetry to the
+ * local receiver, not "on Kubernetes".
+ */
 export function childEnv(variant, receiverUrl) {
-  const env = { ...process.env, ...variant.env };
+  const env = { ...process.env, GRACEFUL_OTEL_LOG_LEVEL: 'warn', ...variant.env };
   delete env.KUBERNETES_SERVICE_HOST;
   delete env.NODE_OPTIONS;
   return {
     ...env,
-    GRACEFUL_OTEL_LOG_LEVEL: 'warn',
     OTEL_EXPORTER_OTLP_ENDPOINT: receiverUrl,
     OTEL_EXPORTER_OTLP_PROTOCOL: 'http/json',
   };

@@ -10,6 +10,7 @@ import { VARIANTS } from '../lib/variants.mjs';
 export const SETTLED_VARIANTS = [
   ['bare', 'bare'],
   ['go', 'bare'],
+  ['goInfo', 'bare'],
   ['goSdk', 'bare'],
   ['sdkApp', 'sdkApp'],
   ['sdkAppGo', 'sdkApp'],

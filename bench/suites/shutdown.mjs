@@ -52,7 +52,8 @@ function rows(samples, floor, extra = () => ({})) {
 
 /** 2. Idle: no socket open, no delay configured. */
 export async function idleShutdown({ runs, receiver, log }) {
-  const ids = ['floorExit', 'floorDrain', ...SHUTDOWN_VARIANTS];
+  // At the default log level too: the sequence's info lines are written then.
+  const ids = ['floorExit', 'floorDrain', 'go', 'goInfo', 'goSdk', ...PEERS];
   const samples = await alternate(ids, runs, receiver, async (server) => {
     const stop = await server.stopTimed();
     return { ms: stop.ms, stop };
