@@ -4,7 +4,7 @@
  * `flush(cb)` answers before its in-flight write lands, and a synchronous one would block the
  * exit on a full pipe.)
  */
-import { write } from 'node:fs';
+import { fstat, write } from 'node:fs';
 
 export class FdWriter {
   private readonly queue: Buffer[] = [];
@@ -18,6 +18,14 @@ export class FdWriter {
     this.queue.push(Buffer.from(chunk));
     if (!this.writing) this.next();
     return true;
+  }
+
+  /**
+   * Has libuv start its thread pool (writes run there), which the first write would otherwise do
+   * (~1 ms): done at the warm-up, so a shutdown's first line does not pay for it.
+   */
+  prepare(): void {
+    fstat(this.fd, () => {});
   }
 
   /** Resolves once every queued line is written (or could not be: a closed fd drops them). */

@@ -89,6 +89,8 @@ describe('the warm-up after the first listen', () => {
     expect((await get(app.port, '/')).status).toBe(200);
     expect((await get(app.healthPort, '/readyz')).status).toBe(200);
     expect(app.logs().filter((line) => String(line.event).startsWith('shutdown.') && line.event !== 'shutdown.rehearsed')).toEqual([]);
+    // The logger's own rehearsal line goes nowhere.
+    expect(app.logs().filter((line) => line.event === 'log.rehearsed')).toEqual([]);
     app.signal('SIGTERM');
     expect((await app.exited).code).toBe(0);
     const events = app.logs().map((line) => line.event);
