@@ -5,8 +5,7 @@
  * same phases run a second time take ~0.3 ms. So a while after the first listen the phases run
  * once on a context of their own: a server of their own that never listens, no connection, no
  * work, a hook and a flush step that do nothing, nothing reported, a fresh readiness and deadline
- * state. Nothing of the app or the engine is
- * touched; a real shutdown then finds the code compiled.
+ * state. Nothing of the app or the engine is touched; a real shutdown then finds the code compiled.
  */
 import { createServer } from 'node:http';
 import { performance } from 'node:perf_hooks';
